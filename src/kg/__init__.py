@@ -1,0 +1,3 @@
+"""kg: a knowledge graph of UN Special Procedures communications."""
+
+__version__ = "0.1.0"

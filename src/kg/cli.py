@@ -1,0 +1,470 @@
+"""The ``kg`` command: a thin layer that parses options, calls the library and prints.
+
+Exit codes (all commands): 0 success; 1 the work was done but something failed or did not
+validate (a rejected document, SHACL violations, an inconsistent ontology); 2 bad usage or
+unreadable input (a file that is not a letter, a query that does not parse).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kg import __version__
+from kg.config import Settings
+from kg.errors import KgError
+
+app = typer.Typer(
+    name="kg",
+    help="kg: a knowledge graph of UN Special Procedures communications.\n\n"
+    "Example: kg ingest letters/ && kg query queries/communications-by-company.rq",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Folder of the embedded store (default: $KG_DATA_DIR, else ~/.local/share/kg).",
+        show_default=False,
+    ),
+]
+BaseIriOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base-iri", help="Base IRI for new documents (default: $KG_BASE_IRI).", show_default=False
+    ),
+]
+
+
+class QueryFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    tsv = "tsv"
+    xml = "xml"
+    turtle = "turtle"
+    ntriples = "ntriples"
+    jsonld = "jsonld"
+
+
+class ExportFormat(StrEnum):
+    nquads = "nquads"
+    trig = "trig"
+    turtle = "turtle"
+    jsonld = "jsonld"
+
+
+class ExtractFormat(StrEnum):
+    json = "json"
+    turtle = "turtle"
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn kg's errors into one readable line and exit code 2; a closed pipe ends quietly."""
+    try:
+        yield
+    except KgError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    except BrokenPipeError:
+        sys.stderr.close()
+        raise typer.Exit(0) from None
+
+
+def _settings(data_dir: Path | None, base_iri: str | None = None) -> Settings:
+    try:
+        return Settings.from_env(data_dir=data_dir, base_iri=base_iri)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+
+
+def _open_store(settings: Settings):  # noqa: ANN202 - the store type is imported lazily to keep --help fast
+    from kg.store import EmbeddedStore
+
+    return EmbeddedStore(settings.data_dir)
+
+
+def _write(data: bytes | str) -> None:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    sys.stdout.buffer.write(data)
+    if not data.endswith(b"\n"):
+        sys.stdout.buffer.write(b"\n")
+    sys.stdout.flush()
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    version: Annotated[bool, typer.Option("--version", help="Print kg's version and exit.")] = False,
+) -> None:
+    if version:
+        out.print(f"kg {__version__}")
+        raise typer.Exit(0)
+
+
+@app.command()
+def extract(
+    file: Annotated[Path, typer.Argument(help="A letter as text (.txt) or PDF, or - for text on stdin.")],
+    fmt: Annotated[ExtractFormat, typer.Option("--format", "-f", help="json (the record) or turtle.")] = (
+        ExtractFormat.json
+    ),
+    no_text: Annotated[
+        bool, typer.Option("--no-text", help="Leave out quoted sentences and question wording.")
+    ] = False,
+    base_iri: BaseIriOption = None,
+) -> None:
+    """Read one letter and print its communication record.
+
+    Example: kg extract letters/AL_OTH_70_2020.txt --format json
+    """
+    from kg.extract import extract_file, extract_text
+    from kg.rdf import record_to_graph
+    from kg.vocab import load_vocabulary
+
+    with _errors():
+        record = extract_text(sys.stdin.read()) if str(file) == "-" else extract_file(file)
+        if no_text:
+            record = record.without_text()
+        if fmt is ExtractFormat.json:
+            _write(record.to_json())
+        else:
+            settings = _settings(None, base_iri)
+            doc = record_to_graph(record, base=settings.base_iri, vocab=load_vocabulary())
+            _write(doc.graph.serialize(format="turtle"))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Letters (.txt, .pdf), records (.json) or folders.")],
+    data_dir: DataDirOption = None,
+    base_iri: BaseIriOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Extract and validate; store nothing.")] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Swap a stored document that has the same reference.")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show warnings and SHACL reports.")
+    ] = False,
+) -> None:
+    """Extract, validate and store letters; each document lands whole or not at all.
+
+    Example: kg ingest ../shared/corpus --data-dir ./data
+    """
+    from kg.ingest import IngestResult, ingest_paths, iter_inputs
+    from kg.validate import format_report
+
+    settings = _settings(data_dir, base_iri)
+    with _errors():
+        store = _open_store(settings)
+        total = sum(1 for _ in iter_inputs(paths))
+        with Progress(
+            TextColumn("[bold]ingest"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=err,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("", total=total)
+
+            def advance(result: IngestResult) -> None:
+                progress.update(task, advance=1, description=Path(result.source).name)
+
+            results = ingest_paths(
+                paths, store, settings, replace=replace, dry_run=dry_run, on_result=advance
+            )
+    table = Table(title=f"kg ingest{' (dry run)' if dry_run else ''}: {settings.data_dir}")
+    for column in ("source", "reference", "status", "triples", "warnings", "problem"):
+        table.add_column(column)
+    for r in results:
+        style = {"rejected": "red", "failed": "red", "unchanged": "dim"}.get(r.status, "green")
+        violations = [i for i in (r.report.results if r.report else []) if i.severity == "Violation"]
+        problem = r.error or ""
+        if violations:
+            problem += f" ({len(violations)} violation(s): {violations[0].message})"
+        table.add_row(
+            Path(r.source).name,
+            r.reference or "",
+            f"[{style}]{r.status}[/{style}]",
+            str(r.triples),
+            str(len(r.warnings)),
+            problem,
+        )
+    out.print(table)
+    if verbose:
+        for r in results:
+            for warning in r.warnings:
+                out.print(f"{Path(r.source).name}: warning: {warning}", highlight=False)
+            if r.report and r.report.results:
+                out.print(format_report(r.report, source=r.source), highlight=False)
+    else:
+        for r in results:
+            if r.report and not r.report.conforms:
+                out.print(format_report(r.report, source=r.source), highlight=False)
+    if not results:
+        err.print("nothing to ingest: no .txt, .pdf or .json files in the paths given")
+        raise typer.Exit(2)
+    if any(not r.ok for r in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Letters, records or RDF files; none: the whole store.")
+    ] = None,
+    data_dir: DataDirOption = None,
+    base_iri: BaseIriOption = None,
+) -> None:
+    """Validate documents against the SHACL shapes and print a readable report.
+
+    Exit code 0: valid; 1: violations found; 2: input could not be read.
+    Example: kg validate letters/AL_OTH_70_2020.txt
+    """
+    from rdflib import Graph
+
+    from kg.ingest import build_document, iter_inputs, read_record
+    from kg.validate import format_report, validate_document, validate_graph
+    from kg.vocab import load_vocabulary
+
+    settings = _settings(data_dir, base_iri)
+    failed = False
+    with _errors():
+        if not paths:
+            from kg.export import store_graph
+
+            report = validate_graph(store_graph(_open_store(settings), documents_only=True))
+            out.print(format_report(report, source=str(settings.data_dir)), highlight=False)
+            raise typer.Exit(0 if report.conforms else 1)
+        vocab = load_vocabulary()
+        for path in iter_inputs(paths):
+            if path.suffix.lower() in (".ttl", ".nt", ".trig", ".nq", ".jsonld"):
+                report = validate_graph(Graph().parse(path))
+            else:
+                report = validate_document(build_document(read_record(path), settings, vocab), vocab=vocab)
+            out.print(format_report(report, source=str(path)), highlight=False)
+            failed = failed or not report.conforms
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def query(
+    query_or_file: Annotated[str, typer.Argument(help="SPARQL text, a .rq file, a canned query name, or -.")],
+    fmt: Annotated[QueryFormat, typer.Option("--format", "-f", help="Output format.")] = QueryFormat.table,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="name=value for a canned query's parameter.")
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Run a SPARQL query (or a canned query from queries/) against the store.
+
+    The default graph is the union of all graphs.
+    Example: kg query communications-by-company -p company=li-ning --format csv
+    """
+    from kg.canned import load_canned_queries, parse_query_file
+    from kg.query import run_query
+
+    settings = _settings(data_dir)
+    with _errors():
+        values = dict(_split_param(p) for p in param or [])
+        canned = load_canned_queries()
+        substitutions = {}
+        if query_or_file == "-":
+            sparql = sys.stdin.read()
+        elif query_or_file in canned:
+            substitutions = canned[query_or_file].bind(values)
+            sparql = canned[query_or_file].sparql
+        elif query_or_file.endswith(".rq") and Path(query_or_file).is_file():
+            q = parse_query_file(Path(query_or_file))
+            substitutions, sparql = q.bind(values), q.sparql
+        else:
+            sparql = query_or_file
+        answer = run_query(_open_store(settings), sparql, substitutions=substitutions)
+        if fmt is QueryFormat.table:
+            _print_table(answer)
+        else:
+            _write(answer.serialize(fmt.value))
+
+
+def _split_param(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep:
+        err.print(f"[red]error:[/red] --param takes name=value, got {text!r}", highlight=False)
+        raise typer.Exit(2)
+    return name.strip(), value
+
+
+def _print_table(answer: object) -> None:
+    from kg.query import QueryAnswer
+
+    assert isinstance(answer, QueryAnswer)
+    if answer.kind == "boolean":
+        out.print("true" if answer.boolean else "false")
+        return
+    if answer.kind == "graph":
+        _write(answer.serialize("turtle"))
+        return
+    table = Table(show_lines=False)
+    for variable in answer.variables:
+        table.add_column(variable, overflow="fold")
+    rows = answer.values()
+    for row in rows:
+        table.add_row(*[row[v] or "" for v in answer.variables])
+    out.print(table)
+    err.print(f"{len(rows)} row(s)")
+
+
+@app.command("queries")
+def list_queries() -> None:
+    """List the canned queries with their parameters.
+
+    Example: kg queries
+    """
+    from kg.canned import load_canned_queries
+
+    with _errors():
+        table = Table(title="canned queries (run with: kg query NAME -p name=value)")
+        for column in ("name", "title", "parameters"):
+            table.add_column(column, overflow="fold")
+        for q in load_canned_queries().values():
+            params = ", ".join(f"{p.name} ({p.type})" for p in q.parameters)
+            table.add_row(q.name, q.title, params)
+        out.print(table)
+
+
+@app.command()
+def stats(data_dir: DataDirOption = None) -> None:
+    """Counts by class, documents and the time of the last ingest.
+
+    Example: kg stats --data-dir ./data
+    """
+    from kg.stats import store_stats
+
+    settings = _settings(data_dir)
+    with _errors():
+        numbers = store_stats(_open_store(settings))
+    table = Table(title=f"kg store: {settings.data_dir}")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_row("documents", str(numbers.documents))
+    table.add_row("triples (all graphs)", str(numbers.triples))
+    table.add_row("last ingest", numbers.last_ingest or "never")
+    for label, count in numbers.classes:
+        table.add_row(label, str(count))
+    out.print(table)
+
+
+@app.command()
+def export(
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="RDF serialisation.")
+    ] = ExportFormat.nquads,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write the whole store (every named graph) as RDF.
+
+    Example: kg export --format trig -o kg.trig
+    """
+    from kg.export import export_store
+
+    settings = _settings(data_dir)
+    with _errors():
+        data = export_store(_open_store(settings), fmt.value)
+        if output is None:
+            _write(data)
+        else:
+            output.write_bytes(data)
+            err.print(f"wrote {len(data)} bytes to {output}")
+
+
+@app.command()
+def remove(
+    reference: Annotated[str, typer.Argument(help="The communication's reference, e.g. 'AL OTH 70/2020'.")],
+    data_dir: DataDirOption = None,
+    base_iri: BaseIriOption = None,
+) -> None:
+    """Remove one document (its whole named graph) from the store.
+
+    Example: kg remove "AL OTH 70/2020"
+    """
+    from kg.ingest import remove_document
+
+    settings = _settings(data_dir, base_iri)
+    with _errors():
+        graph = remove_document(_open_store(settings), settings, reference)
+    out.print(f"removed {reference} (graph <{graph}>)", highlight=False)
+
+
+@app.command()
+def reason(data_dir: DataDirOption = None) -> None:
+    """Check that the ontology, vocabularies and stored documents are consistent (HermiT; needs Java).
+
+    Exit code 0: consistent, or Java absent (reported); 1: inconsistent.
+    Example: kg reason --data-dir ./data
+    """
+    from kg.export import store_graph
+    from kg.reason import check_consistency
+    from kg.vocab import vocabulary_graph
+
+    settings = _settings(data_dir)
+    with _errors():
+        graphs = [vocabulary_graph(), store_graph(_open_store(settings), documents_only=True)]
+        result = check_consistency(graphs)
+    out.print(f"reasoner: {result.status} ({result.seconds:.1f} s): {result.message}", highlight=False)
+    raise typer.Exit(1 if result.status == "inconsistent" else 0)
+
+
+@app.command()
+def demo(
+    data_dir: DataDirOption = None,
+    base_iri: BaseIriOption = None,
+) -> None:
+    """Build the graph from the bundled sample records and show what it holds.
+
+    Example: kg demo --data-dir ./kg-data
+    """
+    from kg import resources
+    from kg.ingest import ingest_paths
+    from kg.stats import store_stats
+
+    settings = _settings(data_dir, base_iri)
+    with _errors():
+        store = _open_store(settings)
+        results = ingest_paths([resources.sample_dir()], store, settings, replace=True)
+        numbers = store_stats(store)
+    for r in results:
+        out.print(f"{r.status:>9}  {r.reference or '?':<16} {Path(r.source).name}", highlight=False)
+    out.print(
+        f"\n{numbers.documents} communications, {numbers.triples} triples in {settings.data_dir}. Try:\n"
+        f"  kg query communications-by-company --data-dir {settings.data_dir}\n"
+        f"  kg query allegations-by-issue --data-dir {settings.data_dir}\n"
+        f"  kg queries",
+        highlight=False,
+    )
+    if any(not r.ok for r in results):
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

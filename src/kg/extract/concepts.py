@@ -1,0 +1,76 @@
+"""Vocabulary look-ups for extraction, by ontology class including its subclasses.
+
+Vocabulary files may type a concept with a subclass only (an instrument as ``kg:Treaty``,
+a mandate as ``kg:WorkingGroupMandate``); asking for the class and all its subclasses
+finds it either way, with no class list repeated in code.
+"""
+
+from __future__ import annotations
+
+from rdflib import URIRef
+from rdflib.namespace import RDFS
+
+from kg.vocab import KG, Concept, LabelMatch, Vocabulary
+
+_SUBCLASS_CACHE: dict[tuple[int, str], tuple[str, ...]] = {}
+
+
+def with_subclasses(vocab: Vocabulary, local_name: str) -> tuple[str, ...]:
+    """The class and its subclasses in the loaded ontology, as local names."""
+    key = (id(vocab), local_name)
+    if key not in _SUBCLASS_CACHE:
+        names = [local_name]
+        for sub in vocab.graph.transitive_subjects(RDFS.subClassOf, URIRef(KG + local_name)):
+            sub_name = str(sub)
+            if sub_name.startswith(KG) and sub_name[len(KG) :] not in names:
+                names.append(sub_name[len(KG) :])
+        _SUBCLASS_CACHE[key] = tuple(names)
+    return _SUBCLASS_CACHE[key]
+
+
+def find(
+    vocab: Vocabulary,
+    text: str,
+    local_name: str,
+    *,
+    start: int = 0,
+    end: int | None = None,
+    include_hidden: bool = False,
+) -> list[LabelMatch]:
+    return vocab.find(text, with_subclasses(vocab, local_name), start=start, end=end, include_hidden=include_hidden)
+
+
+def of_class(vocab: Vocabulary, local_name: str) -> list[Concept]:
+    seen: dict[str, Concept] = {}
+    for name in with_subclasses(vocab, local_name):
+        for concept in vocab.of_type(name):
+            seen.setdefault(concept.iri, concept)
+    return list(seen.values())
+
+
+def is_a(concept: Concept, vocab: Vocabulary, local_name: str) -> bool:
+    return any(concept.is_a(name) for name in with_subclasses(vocab, local_name))
+
+
+def iso3(concept: Concept) -> str | None:
+    return concept.value("isoAlpha3")
+
+
+def notation(concept: Concept) -> str:
+    """The short key of a concept: its skos:notation, else its abbreviation, else its IRI's last segment."""
+    return (
+        concept.value("notation")
+        or concept.value("abbreviation")
+        or concept.iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    )
+
+
+def unique(matches: list[LabelMatch]) -> list[LabelMatch]:
+    """The first match of each concept, in text order."""
+    seen: set[str] = set()
+    kept = []
+    for m in matches:
+        if m.concept.iri not in seen:
+            seen.add(m.concept.iri)
+            kept.append(m)
+    return kept

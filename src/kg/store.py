@@ -1,0 +1,146 @@
+"""The embedded, persistent store (Oxigraph): one named graph per document, written atomically.
+
+A document is replaced by one SPARQL update (drop its graph, insert the new triples),
+which Oxigraph applies as a single transaction: a crash leaves either the old document or
+the new one, never half of either. Ontology and vocabularies live in graphs of their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, URIRef
+from rdflib import Literal as RdfLiteral
+
+from kg.config import ONTOLOGY_NS
+from kg.errors import QueryError, StoreError
+
+KG = ONTOLOGY_NS
+_XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+
+
+def to_oxigraph(term: Any) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as the pyoxigraph term with the same value."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, RdfLiteral):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot store RDF term {term!r}")
+
+
+def quads_of(graph: Graph, graph_iri: str) -> list[ox.Quad]:
+    target = ox.NamedNode(graph_iri)
+    return [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), target) for s, p, o in graph]
+
+
+class EmbeddedStore:
+    """kg's default store: Oxigraph on disk in a data directory (or in memory for tests)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        try:
+            if path is None:
+                self._store = ox.Store()
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(path))
+        except OSError as exc:
+            raise StoreError(
+                f"cannot open the store in {path}: {exc}. If another kg process (kg serve, kg ingest) is "
+                "using it, stop that process or point --data-dir / KG_DATA_DIR elsewhere."
+            ) from exc
+
+    # -- writing --------------------------------------------------------------------------
+
+    def replace_graph(self, graph_iri: str, triples: Graph, *, ingested_at: dt.datetime | None = None) -> int:
+        """Swap the whole content of one named graph in one transaction; returns the triple count."""
+        quads = quads_of(triples, graph_iri)
+        if ingested_at is not None:
+            quads.append(
+                ox.Quad(
+                    ox.NamedNode(graph_iri),
+                    ox.NamedNode(KG + "ingestedAt"),
+                    ox.Literal(ingested_at.isoformat(timespec="seconds"), datatype=_XSD_DATETIME),
+                    ox.NamedNode(graph_iri),
+                )
+            )
+        body = " .\n".join(f"{q.subject} {q.predicate} {q.object}" for q in quads)
+        update = f"DROP SILENT GRAPH <{graph_iri}> ;\nINSERT DATA {{ GRAPH <{graph_iri}> {{\n{body} .\n}} }}"
+        try:
+            self._store.update(update)
+        except (OSError, SyntaxError) as exc:
+            raise StoreError(f"writing graph <{graph_iri}> failed: {exc}") from exc
+        return len(quads)
+
+    def remove_graph(self, graph_iri: str) -> bool:
+        node = ox.NamedNode(graph_iri)
+        if not self._store.contains_named_graph(node):
+            return False
+        self._store.update(f"DROP GRAPH <{graph_iri}>")
+        return True
+
+    def flush(self) -> None:
+        if self.path is not None:
+            self._store.flush()
+
+    # -- reading --------------------------------------------------------------------------
+
+    def has_graph(self, graph_iri: str) -> bool:
+        return self._store.contains_named_graph(ox.NamedNode(graph_iri))
+
+    def graph_value(self, graph_iri: str, predicate: str) -> str | None:
+        """One literal the graph states about itself (its digest, its ingest time)."""
+        node = ox.NamedNode(graph_iri)
+        for quad in self._store.quads_for_pattern(node, ox.NamedNode(predicate), None, node):
+            return str(quad.object.value)
+        return None
+
+    def graph_names(self) -> list[str]:
+        return sorted(str(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def graph_triples(self, graph_iri: str) -> Iterator[ox.Quad]:
+        return iter(self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        union: bool = True,
+        substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None,
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """Run a SPARQL query; by default the default graph is the union of all graphs."""
+        try:
+            return self._store.query(
+                sparql,
+                use_default_graph_as_union=union,
+                substitutions={ox.Variable(k): v for k, v in (substitutions or {}).items()} or None,
+            )
+        except SyntaxError as exc:
+            raise QueryError(f"the SPARQL query does not parse: {exc}") from exc
+        except OSError as exc:
+            raise QueryError(f"the query failed while reading the store: {exc}") from exc
+
+    def dump(self, output: Any, rdf_format: ox.RdfFormat) -> None:
+        self._store.dump(output, format=rdf_format)
+
+    def load_quads(self, data: bytes, rdf_format: ox.RdfFormat) -> None:
+        try:
+            self._store.load(data, format=rdf_format)
+        except SyntaxError as exc:
+            raise StoreError(f"the file does not parse as {rdf_format}: {exc}") from exc
+
+    def extend(self, quads: Iterable[ox.Quad]) -> None:
+        self._store.extend(quads)

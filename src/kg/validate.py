@@ -1,0 +1,405 @@
+"""SHACL gate: a document graph is checked on its own before it may enter the store.
+
+Validating the whole store for every new letter would cost time that grows with the
+store; a document graph instead carries everything its shapes look at, except the
+facts of the vocabulary IRIs it points to (a mandate's class, a State's ISO codes, a
+Guiding Principle's number). Those are copied in from the vocabulary, one hop deep,
+together with the ontology's ``rdfs:subClassOf`` triples so that ``sh:class`` and
+``sh:targetClass`` see subclasses without running an inference engine.
+
+Shapes live in ``shapes/``: every file except ``vocabularies.ttl`` applies to documents;
+``validate_vocabularies`` uses them all. They are parsed once per process and shared
+under a lock, because pySHACL writes into the shapes graph it is given (pySHACL issue
+#314).
+
+Exit codes of ``kg validate``, which maps reports to them with ``exit_code``:
+
+* 0: the data conforms (it may still carry warnings and infos);
+* 1: at least one ``sh:Violation``;
+* 2: bad input or usage: a file that cannot be read or parsed, a wrong option.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Literal as TypingLiteral
+
+from pyshacl import ShapesGraph, Validator
+from pyshacl.graph_abstraction import DataGraph
+from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, RDFS, SH, NamespaceManager
+from rdflib.term import Node
+
+from kg import resources
+from kg.config import ONTOLOGY_NS, VOCAB_NS
+from kg.rdf import DocumentGraph
+from kg.vocab import Vocabulary, load_vocabulary
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_CONFORMS",
+    "EXIT_VIOLATIONS",
+    "Severity",
+    "ValidationIssue",
+    "ValidationReport",
+    "exit_code",
+    "format_report",
+    "validate_document",
+    "validate_graph",
+    "validate_vocabularies",
+]
+
+EXIT_CONFORMS = 0
+EXIT_VIOLATIONS = 1
+EXIT_BAD_INPUT = 2
+
+KG = Namespace(ONTOLOGY_NS)
+SHAPES_NS = "https://w3id.org/kg-spcomm/shapes#"
+VOCABULARY_SHAPES = "vocabularies.ttl"
+
+Severity = TypingLiteral["Violation", "Warning", "Info"]
+_SEVERITIES: dict[Node, Severity] = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+
+# What a document graph needs to know about a vocabulary IRI it points to.
+_CONTEXT_PROPERTIES = (RDF.type, KG.isoAlpha3, KG.isoAlpha2, KG.principleNumber)
+
+# Which evidence field (kg.rdf's kg:evidenceField) states the value of a property, so a
+# result about kg:dateSent shows the date line rather than any quote of the letter.
+_EVIDENCE_FIELDS = {
+    KG.reference: "reference",
+    KG.referenceType: "reference",
+    KG.referenceCountryCode: "reference",
+    KG.referenceNumber: "reference",
+    KG.referenceYear: "reference",
+    KG.dateSent: "date",
+    KG.publicationDate: "publication",
+    KG.publicationDelayDays: "publication",
+    KG.addressedTo: "recipient",
+    KG.alsoSentTo: "also_sent_to",
+    KG.sentByMandate: "mandates",
+    KG.hasSending: "mandates",
+    KG.hasSignature: "signatories",
+    KG.raisesAllegation: "allegations",
+    KG.asksQuestion: "questions",
+    KG.citesNorm: "norms_cited",
+}
+
+
+@dataclass(frozen=True)
+class ValidationIssue:
+    """One SHACL result, flattened into what a person needs to find and fix it."""
+
+    severity: Severity
+    focus: str
+    path: str | None
+    message: str
+    value: str | None
+    shape: str | None
+    evidence: str | None  # the quote / offsets of a kg:TextSpan evidencing the focus node
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of one validation; ``conforms`` is False only when a Violation was found."""
+
+    conforms: bool
+    results: list[ValidationIssue] = field(default_factory=list)
+
+    @property
+    def violations(self) -> list[ValidationIssue]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[ValidationIssue]:
+        return [r for r in self.results if r.severity == "Warning"]
+
+
+def exit_code(report: ValidationReport) -> int:
+    """The documented exit code of ``kg validate`` for a report it could produce."""
+    return EXIT_CONFORMS if report.conforms else EXIT_VIOLATIONS
+
+
+# -- shapes, parsed once ------------------------------------------------------------------
+
+
+class _ShapeSet:
+    """A parsed shapes graph and pySHACL's harvested shapes, shared by every call.
+
+    pySHACL adds triples to the shapes graph it is handed and builds its shape objects
+    from it; doing that once and serialising the calls keeps the cost out of the
+    per-document path and stops concurrent callers from seeing a half-updated graph.
+    """
+
+    def __init__(self, files: Iterable[Path]) -> None:
+        self.files = tuple(files)
+        graph = Graph()
+        for path in self.files:
+            graph.parse(path, format="turtle")
+        self.graph = graph
+        self.shapes_graph = ShapesGraph(graph)
+        _ = self.shapes_graph.shapes  # harvest now, not inside the first validation
+        self.lock = threading.Lock()
+
+    def run(self, data: Graph) -> Graph:
+        """pySHACL's report graph for ``data``, which is validated in place and not kept."""
+        with self.lock:
+            validator = Validator(
+                DataGraph.from_rdflib(data),
+                shacl_graph=self.graph,
+                options={"inference": "none", "inplace": True, "advanced": False},
+            )
+            validator.shacl_graph = self.shapes_graph
+            _conforms, report, _text = validator.run()
+        return report
+
+
+@cache
+def _document_shapes() -> _ShapeSet:
+    return _ShapeSet(p for p in resources.shape_files() if p.name != VOCABULARY_SHAPES)
+
+
+@cache
+def _all_shapes() -> _ShapeSet:
+    return _ShapeSet(resources.shape_files())
+
+
+@cache
+def _class_hierarchy() -> tuple[tuple[Node, Node, Node], ...]:
+    """The ontology's rdfs:subClassOf triples: the only inference sh:class needs here."""
+    ontology = Graph().parse(resources.ontology_file(), format="turtle")
+    return tuple(ontology.triples((None, RDFS.subClassOf, None)))
+
+
+# -- data graphs ---------------------------------------------------------------------------
+
+
+def _vocabulary_context(data: Graph, vocab_graph: Graph) -> Iterator[tuple[Node, Node, Node]]:
+    """The facts about vocabulary IRIs that ``data`` points to and that the shapes read."""
+    seen: set[Node] = set()
+    for s, _p, o in data:
+        for node in (s, o):
+            if node in seen or not isinstance(node, URIRef) or not str(node).startswith(VOCAB_NS):
+                continue
+            seen.add(node)
+            for prop in _CONTEXT_PROPERTIES:
+                for value in vocab_graph.objects(node, prop):
+                    yield node, prop, value
+
+
+@dataclass(frozen=True)
+class _Data:
+    """A private data graph and the nodes that are there only as vocabulary context."""
+
+    graph: Graph
+    context_only: frozenset[Node]
+
+
+def _data_graph(graph: Graph, vocab: Vocabulary) -> _Data:
+    """A private copy of ``graph`` with the vocabulary context and the class hierarchy added.
+
+    Literals built from Python values (``Literal(10000.0, datatype=XSD.decimal)``) are
+    rebuilt from their lexical form, which is what the store will hold, so that SHACL
+    judges the serialised data rather than rdflib's in-memory value.
+    """
+    data = Graph()
+    data.addN((s, p, _lexical(o), data) for s, p, o in _triples(graph))
+    own_subjects = set(data.subjects(unique=True))
+    context = list(_vocabulary_context(data, vocab.graph))
+    data.addN((s, p, o, data) for s, p, o in context)
+    data.addN((s, p, o, data) for s, p, o in _class_hierarchy())
+    return _Data(data, frozenset(s for s, _p, _o in context if s not in own_subjects))
+
+
+def _lexical(node: Node) -> Node:
+    if isinstance(node, Literal) and node.datatype is not None and node.ill_typed is None:
+        return Literal(str(node), datatype=node.datatype)
+    return node
+
+
+def _triples(graph: Graph) -> Iterator[tuple[Node, Node, Node]]:
+    """Every triple of a graph, or of every named graph of a dataset."""
+    if isinstance(graph, Dataset):
+        for s, p, o, _g in graph.quads((None, None, None, None)):
+            yield s, p, o
+    else:
+        yield from graph
+
+
+# -- public API ----------------------------------------------------------------------------
+
+
+def validate_document(doc: DocumentGraph, *, vocab: Vocabulary | None = None) -> ValidationReport:
+    """Validate one document graph against the document shapes, without touching the store."""
+    return validate_graph(doc.graph, vocab=vocab)
+
+
+def validate_graph(graph: Graph, *, vocab: Vocabulary | None = None) -> ValidationReport:
+    """Validate any graph of documents (an RDF file, the store's document graphs) the same way.
+
+    Vocabulary facts the graph does not carry itself are taken from ``vocab`` (by default
+    the shared vocabulary), so a document exported on its own validates as it did at
+    ingest. Results about vocabulary nodes that are only context are left out: the
+    vocabulary is checked by ``validate_vocabularies``, not once per document.
+    """
+    data = _data_graph(graph, vocab if vocab is not None else load_vocabulary())
+    return _report(_document_shapes().run(data.graph), data.graph, skip=data.context_only)
+
+
+def validate_vocabularies(files: Iterable[Path] | None = None) -> ValidationReport:
+    """The ontology and the vocabulary files against every shape, ``vocabularies.ttl`` included."""
+    data = Graph()
+    data.parse(resources.ontology_file(), format="turtle")
+    for path in files if files is not None else resources.vocabulary_files():
+        data.parse(path, format="turtle")
+    return _report(_all_shapes().run(data), data, skip=frozenset())
+
+
+# -- reports -------------------------------------------------------------------------------
+
+
+def _report(report_graph: Graph, data: Graph, *, skip: frozenset[Node]) -> ValidationReport:
+    results = [
+        result
+        for result in report_graph.subjects(RDF.type, SH.ValidationResult)
+        if report_graph.value(result, SH.focusNode) not in skip
+    ]
+    issues = sorted(
+        (_issue(report_graph, result, data) for result in results),
+        key=lambda i: (("Violation", "Warning", "Info").index(i.severity), i.focus, i.path or "", i.message),
+    )
+    conforms = not any(i.severity == "Violation" for i in issues)
+    return ValidationReport(conforms=conforms, results=issues)
+
+
+def _issue(report: Graph, result: Node, data: Graph) -> ValidationIssue:
+    focus = report.value(result, SH.focusNode)
+    path = report.value(result, SH.resultPath)
+    value = report.value(result, SH.value)
+    shape = report.value(result, SH.sourceShape)
+    messages = sorted(str(m) for m in report.objects(result, SH.resultMessage))
+    severity = _SEVERITIES.get(report.value(result, SH.resultSeverity), "Violation")  # type: ignore[arg-type]
+    return ValidationIssue(
+        severity=severity,
+        focus=_term(focus) or "",
+        path=_path(report, path),
+        message=messages[0] if messages else "(no message)",
+        value=_term(value),
+        shape=_term(shape) if isinstance(shape, URIRef) else None,
+        evidence=_evidence(data, focus, path),
+    )
+
+
+def _term(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    return str(node)
+
+
+def _path(report: Graph, path: Node | None) -> str | None:
+    """A SHACL path as SPARQL property-path text: kg:p, ^kg:p, kg:p/kg:q."""
+    if path is None:
+        return None
+    return str(path) if isinstance(path, URIRef) else _path_expression(report, path)
+
+
+def _path_expression(report: Graph, path: Node) -> str:
+    """A complex SHACL path as SPARQL property-path text, IRIs in angle brackets."""
+    if isinstance(path, URIRef):
+        return f"<{path}>"
+    if (inverse := report.value(path, SH.inversePath)) is not None:
+        return f"^{_path_expression(report, inverse)}"
+    if (alternatives := report.value(path, SH.alternativePath)) is not None:
+        return "(" + "|".join(_path_expression(report, p) for p in Collection(report, alternatives)) + ")"
+    if report.value(path, RDF.first) is not None:
+        return "/".join(_path_expression(report, p) for p in Collection(report, path))
+    for modifier, suffix in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
+        if (inner := report.value(path, modifier)) is not None:
+            return f"({_path_expression(report, inner)}){suffix}"
+    return str(path)
+
+
+def _evidence(data: Graph, focus: Node | None, path: Node | None) -> str | None:
+    """The quote and offsets of the text span that states the reported fact, if any."""
+    if focus is None:
+        return None
+    spans = list(data.subjects(KG.evidenceFor, focus))
+    if not spans:
+        return None
+    wanted = _EVIDENCE_FIELDS.get(path) if isinstance(path, URIRef) else None
+    if wanted is not None:
+        spans = [s for s in spans if Literal(wanted) in set(data.objects(s, KG.evidenceField))]
+        if not spans:
+            return None
+
+    def start(span: Node) -> int:
+        value = data.value(span, KG.startOffset)
+        return int(value) if isinstance(value, Literal) and str(value).isdigit() else 0
+
+    span = min(spans, key=start)
+    begin, end = data.value(span, KG.startOffset), data.value(span, KG.endOffset)
+    quote = data.value(span, KG.quote)
+    where = f"characters {begin}-{end}"
+    return f'"{quote}" ({where})' if quote is not None else where
+
+
+def format_report(report: ValidationReport, *, source: str) -> str:
+    """A plain-text report: a summary line, then one block per issue, most severe first."""
+    counts = {s: sum(1 for r in report.results if r.severity == s) for s in ("Violation", "Warning", "Info")}
+    verdict = "conforms" if report.conforms else "does not conform"
+    parts = [f"{n} {s.lower()}{'s' if n != 1 else ''}" for s, n in counts.items() if n]
+    lines = [f"{source}: {verdict}" + (f" ({', '.join(parts)})" if parts else "")]
+    names = _namespaces()
+    for issue in report.results:
+        lines.append("")
+        lines.append(f"{issue.severity}: {issue.message}")
+        lines.append(f"  focus:    {_short(issue.focus, names)}")
+        if issue.path is not None:
+            lines.append(f"  path:     {_short_path(issue.path, names)}")
+        if issue.value is not None:
+            lines.append(f"  value:    {_short(issue.value, names)}")
+        if issue.evidence is not None:
+            lines.append(f"  evidence: {issue.evidence}")
+        if issue.shape is not None:
+            lines.append(f"  shape:    {_short(issue.shape, names)}")
+    return "\n".join(lines)
+
+
+@cache
+def _namespaces() -> NamespaceManager:
+    manager = NamespaceManager(Graph(), bind_namespaces="core")
+    manager.bind("kg", ONTOLOGY_NS)
+    manager.bind("kgsh", SHAPES_NS)
+    manager.bind("vocab", VOCAB_NS)
+    manager.bind("foaf", "http://xmlns.com/foaf/0.1/")
+    manager.bind("prov", "http://www.w3.org/ns/prov#")
+    manager.bind("skos", "http://www.w3.org/2004/02/skos/core#")
+    return manager
+
+
+def _short(text: str, names: NamespaceManager) -> str:
+    """A prefixed name for IRIs of the well-known namespaces, the IRI in brackets otherwise."""
+    if not text.startswith(("http://", "https://")):
+        return text
+    try:
+        prefix, _namespace, local = names.compute_qname(text, generate=False)
+    except (KeyError, ValueError):
+        return f"<{text}>"
+    return f"{prefix}:{local}" if local else f"<{text}>"
+
+
+def _short_path(path: str, names: NamespaceManager) -> str:
+    if "<" not in path:
+        return _short(path, names)
+    return re.sub(r"<([^>]*)>", lambda m: _short(m.group(1), names), path)
+
+
+def _short_step(step: str, names: NamespaceManager) -> str:
+    inverse = step.startswith("^")
+    text = _short(step.lstrip("^"), names)
+    return f"^{text}" if inverse else text

@@ -1,0 +1,85 @@
+"""Shared test helpers: a synthetic communication record with fictional names, built in code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from kg.record import (
+    Actor,
+    Allegation,
+    CommunicationRecord,
+    ConceptRef,
+    Evidence,
+    MandateRef,
+    NormCitation,
+    Place,
+    Question,
+    ReferenceParts,
+    Signatory,
+    Source,
+)
+
+V = "https://w3id.org/kg-spcomm/vocab/"
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+def synthetic_record(
+    reference: str = "AL OTH 901/2024", *, company: str = "Acme Mining Ltd"
+) -> CommunicationRecord:
+    """A fictional letter to a fictional company, shaped like a real record."""
+    kind, country, tail = reference.split(" ")
+    number, year = tail.split("/")
+    ev = Evidence(start=0, end=10, quote="fictional")
+    return CommunicationRecord(
+        reference=reference,
+        reference_parts=ReferenceParts(type=kind, country=country, number=int(number), year=int(year)),
+        reference_evidence=ev,
+        type=kind,
+        date=dt.date(2024, 5, 2),
+        date_evidence=Evidence(start=11, end=22),
+        recipient=Actor(kind="company", name=company, evidence=Evidence(start=30, end=45)),
+        mandates=[
+            MandateRef(name="Working Group on business", iri=V + "mandate/wg-business", resolution="44/15"),
+            MandateRef(
+                name="Special Rapporteur on torture", iri=V + "mandate/sr-torture", resolution="43/20"
+            ),
+        ],
+        resolutions=["44/15", "43/20"],
+        signatories=[
+            Signatory(name="Jane Example", title="Chair-Rapporteur", mandate_iri=V + "mandate/wg-business"),
+            Signatory(name="John Sample", title="Special Rapporteur", mandate_iri=V + "mandate/sr-torture"),
+        ],
+        allegations=[
+            Allegation(
+                issue="forced labour",
+                issue_iri=V + "issue/forced-labour",
+                affected_groups=[ConceptRef(label="miners")],
+                locations=[Place(name="Northern Province", country="ZMB")],
+                evidence=[Evidence(start=50, end=120, quote="fictional allegation sentence")],
+            )
+        ],
+        questions=[Question(number=1, text="Please explain.", evidence=Evidence(start=200, end=215))],
+        norms_cited=[NormCitation(kind="guiding_principle", id="13", label="Guiding Principle 13")],
+        also_sent_to=[Actor(kind="state", name="Zambia", country="ZMB")],
+        publication_days=60,
+        publication_date=dt.date(2024, 7, 1),
+        source=Source(file_name="fictional.txt", sha256="0" * 64, media_type="text/plain", length=300),
+    )
+
+
+def sample_store(tmp_path_factory: object) -> object:
+    """A store built from the bundled sample records, as `kg demo` builds it."""
+    from kg import resources
+    from kg.config import Settings
+    from kg.ingest import ingest_paths
+    from kg.store import EmbeddedStore
+
+    folder = tmp_path_factory.mktemp("sample")  # type: ignore[attr-defined]
+    settings = Settings(data_dir=folder / "db")
+    store = EmbeddedStore(settings.data_dir)
+    results = ingest_paths([resources.sample_dir()], store, settings)
+    bad = [r for r in results if not r.ok]
+    assert not bad, f"sample records did not ingest: {[(r.source, r.error) for r in bad]}"
+    return store
