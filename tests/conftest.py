@@ -6,10 +6,13 @@ so a test that passes on them proves the extractor reads structure, not memorise
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from kg.record import CommunicationRecord, Evidence
 from kg.vocab import Vocabulary, vocabulary_graph
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +25,37 @@ def corpus_dir() -> Path:
     if not (path / "INDEX.md").is_file():
         pytest.skip(f"the shared corpus is not at {path} (tests of real letters need ../shared/corpus)")
     return path
+
+
+def _evidence(node: object) -> Iterator[Evidence]:
+    if isinstance(node, dict):
+        if set(node) == {"start", "end", "quote"}:
+            yield Evidence.model_validate(node)
+            return
+        for value in node.values():
+            yield from _evidence(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _evidence(item)
+
+
+def _check_evidence(text: str, record: CommunicationRecord) -> int:
+    spans = list(_evidence(record.model_dump()))
+    for evidence in spans:
+        assert 0 <= evidence.start < evidence.end <= len(text), evidence
+        assert evidence.quote, evidence
+        region = text[evidence.start : evidence.end]
+        for word in re.findall(r"[\w’'-]+", evidence.quote):
+            assert word in region, (
+                f"{word!r} of {evidence.quote!r} not in text[{evidence.start}:{evidence.end}]"
+            )
+    return len(spans)
+
+
+@pytest.fixture(scope="session")
+def check_evidence() -> Callable[[str, CommunicationRecord], int]:
+    """Check every evidence span of a record against its text: in bounds, and its quote's words are there."""
+    return _check_evidence
 
 
 @pytest.fixture(scope="session")

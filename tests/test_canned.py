@@ -17,9 +17,9 @@ def store(tmp_path_factory):
     return sample_store(tmp_path_factory)
 
 
-def run(store, name, **params):
-    q = QUERIES[name]
-    return run_query(store, q.sparql, substitutions=q.bind(params)).values()
+def run(store, query_name, **params):
+    q = QUERIES[query_name]
+    return run_query(store, q.render(params)).values()
 
 
 def test_there_are_canned_queries_with_headers():

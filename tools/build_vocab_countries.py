@@ -289,7 +289,7 @@ vocab:countries
     a skos:ConceptScheme ;
     rdfs:label "Countries"@en ;
     dcterms:title "Countries"@en ;
-    skos:definition "The countries and territories of ISO 3166-1, as the States that communications are addressed to or name."@en ;
+    skos:definition "The countries and territories of ISO 3166-1, the States letters address or name."@en ;
     dcterms:source <https://www.iso.org/iso-3166-country-codes.html>, <https://pypi.org/project/pycountry/> .
 """
 

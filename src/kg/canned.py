@@ -6,8 +6,9 @@ Each file starts with comment lines::
     # description: Every communication addressed to a company whose name contains the text given.
     # param: company | string | | Part of the company's name (any company when empty)
 
-Parameters are bound with SPARQL substitutions (SEP-0007), never pasted into the text,
-so a value cannot change what the query does.
+Parameter values become typed RDF terms, serialised by pyoxigraph (which escapes them),
+in a ``VALUES`` block at the top of the query's outermost ``WHERE`` group: filters in that
+group see them bound, and no value can change the structure of the query.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from kg.errors import NotFound, QueryError
 PARAM_TYPES = ("string", "iri", "integer", "date", "year")
 _HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*?)\s*$")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,21 @@ class CannedQuery:
     sparql: str
     parameters: tuple[Parameter, ...] = field(default_factory=tuple)
 
+    def render(self, values: dict[str, str]) -> str:
+        """The query text with the given values (and defaults) bound; parameters left empty stay unbound."""
+        bound = self.bind(values)
+        if not bound:
+            return self.sparql
+        match = _WHERE.search(self.sparql)
+        if match is None:
+            raise QueryError(f"query {self.name!r} has parameters but no WHERE {{ ... }} group to bind them in")
+        names = " ".join(f"?{name}" for name in bound)
+        terms = " ".join(str(term) for term in bound.values())
+        block = f"\n  VALUES ({names}) {{ ({terms}) }}\n"
+        return self.sparql[: match.end()] + block + self.sparql[match.end() :]
+
     def bind(self, values: dict[str, str]) -> dict[str, ox.NamedNode | ox.Literal]:
-        """Typed substitutions for the given values (defaults filled in); a bad value names the parameter."""
+        """Typed terms for the given values (defaults filled in); a bad value names the parameter."""
         known = {p.name for p in self.parameters}
         unknown = sorted(set(values) - known)
         if unknown:
@@ -102,7 +118,7 @@ def parse_query_file(path: Path) -> CannedQuery:
             description = value
         else:
             parts = [p.strip() for p in value.split("|")]
-            if len(parts) != 4 or parts[1] not in PARAM_TYPES:
+            if len(parts) != 4 or parts[1] not in PARAM_TYPES or not _NAME.match(parts[0]):
                 raise QueryError(
                     f"{path}: parameter line {line!r} must read 'name | type | default | description' "
                     f"with type one of {', '.join(PARAM_TYPES)}"

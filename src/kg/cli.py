@@ -237,6 +237,7 @@ def validate(
     """Validate documents against the SHACL shapes and print a readable report.
 
     Exit code 0: valid; 1: violations found; 2: input could not be read.
+
     Example: kg validate letters/AL_OTH_70_2020.txt
     """
     from rdflib import Graph
@@ -277,6 +278,7 @@ def query(
     """Run a SPARQL query (or a canned query from queries/) against the store.
 
     The default graph is the union of all graphs.
+
     Example: kg query communications-by-company -p company=li-ning --format csv
     """
     from kg.canned import load_canned_queries, parse_query_file
@@ -286,18 +288,15 @@ def query(
     with _errors():
         values = dict(_split_param(p) for p in param or [])
         canned = load_canned_queries()
-        substitutions = {}
         if query_or_file == "-":
             sparql = sys.stdin.read()
         elif query_or_file in canned:
-            substitutions = canned[query_or_file].bind(values)
-            sparql = canned[query_or_file].sparql
+            sparql = canned[query_or_file].render(values)
         elif query_or_file.endswith(".rq") and Path(query_or_file).is_file():
-            q = parse_query_file(Path(query_or_file))
-            substitutions, sparql = q.bind(values), q.sparql
+            sparql = parse_query_file(Path(query_or_file)).render(values)
         else:
             sparql = query_or_file
-        answer = run_query(_open_store(settings), sparql, substitutions=substitutions)
+        answer = run_query(_open_store(settings), sparql)
         if fmt is QueryFormat.table:
             _print_table(answer)
         else:
@@ -421,6 +420,7 @@ def reason(data_dir: DataDirOption = None) -> None:
     """Check that the ontology, vocabularies and stored documents are consistent (HermiT; needs Java).
 
     Exit code 0: consistent, or Java absent (reported); 1: inconsistent.
+
     Example: kg reason --data-dir ./data
     """
     from kg.export import store_graph

@@ -37,7 +37,9 @@ def read_document(path: Path) -> TextDocument:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc}); check the path and its permissions") from exc
+        raise InputError(
+            f"{path}: cannot be read ({exc.strerror or exc}); check the path and its permissions"
+        ) from exc
     return document_from_bytes(data, name=str(path))
 
 
@@ -62,7 +64,9 @@ def _decode(data: bytes, name: str) -> str:
         try:
             return _normalise(data.decode("utf-16"))
         except UnicodeDecodeError as exc:
-            raise InputError(f"{name}: starts like UTF-16 text but is not valid UTF-16 (byte {exc.start})") from exc
+            raise InputError(
+                f"{name}: starts like UTF-16 text but is not valid UTF-16 (byte {exc.start})"
+            ) from exc
     sample = data[:8192]
     controls = sum(sample.count(bytes([b])) for b in _CONTROL)
     if b"\x00" in sample or controls > len(sample) // 100 + 2:
@@ -90,12 +94,16 @@ def _pdf_text(data: bytes, name: str) -> str:
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
-            raise InputError(f"{name}: the PDF is encrypted with a password; save an unprotected copy and try again")
+            raise InputError(
+                f"{name}: the PDF is encrypted with a password; save an unprotected copy and try again"
+            )
         pages = [page.extract_text() or "" for page in reader.pages]
     except InputError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise InputError(f"{name}: not a readable PDF ({exc}); re-export the letter as PDF or as text") from exc
+        raise InputError(
+            f"{name}: not a readable PDF ({exc}); re-export the letter as PDF or as text"
+        ) from exc
     text = _normalise("\n\n".join(page.strip("\n") for page in pages))
     if not text.strip():
         raise InputError(

@@ -63,6 +63,8 @@ KG = Namespace(ONTOLOGY_NS)
 SHAPES_NS = "https://w3id.org/kg-spcomm/shapes#"
 VOCABULARY_SHAPES = "vocabularies.ttl"
 
+_ILL_TYPED = "urn:kg:ill-typed:"
+
 Severity = TypingLiteral["Violation", "Warning", "Info"]
 _SEVERITIES: dict[Node, Severity] = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
@@ -217,8 +219,15 @@ def _data_graph(graph: Graph, vocab: Vocabulary) -> _Data:
 
 
 def _lexical(node: Node) -> Node:
-    if isinstance(node, Literal) and node.datatype is not None and node.ill_typed is None:
-        return Literal(str(node), datatype=node.datatype)
+    if not isinstance(node, Literal) or node.datatype is None:
+        return node
+    if node.ill_typed is None:
+        node = Literal(str(node), datatype=node.datatype)
+    if node.ill_typed:
+        # pySHACL compares values with Python's operators, which raise TypeError on an
+        # ill-typed literal ("2021-13-01"^^xsd:date); an unknown datatype fails sh:datatype
+        # like the original and compares without raising.
+        return Literal(str(node), datatype=URIRef(_ILL_TYPED + str(node.datatype)))
     return node
 
 
@@ -291,14 +300,12 @@ def _issue(report: Graph, result: Node, data: Graph) -> ValidationIssue:
         message=messages[0] if messages else "(no message)",
         value=_term(value),
         shape=_term(shape) if isinstance(shape, URIRef) else None,
-        evidence=_evidence(data, focus, path),
+        evidence=_evidence(data, focus, path, value),
     )
 
 
 def _term(node: Node | None) -> str | None:
-    if node is None:
-        return None
-    return str(node)
+    return None if node is None else str(node)
 
 
 def _path(report: Graph, path: Node | None) -> str | None:
@@ -324,24 +331,38 @@ def _path_expression(report: Graph, path: Node) -> str:
     return str(path)
 
 
-def _evidence(data: Graph, focus: Node | None, path: Node | None) -> str | None:
-    """The quote and offsets of the text span that states the reported fact, if any."""
+def _evidence(data: Graph, focus: Node | None, path: Node | None, value: Node | None) -> str | None:
+    """The quote and offsets of the text span that states the reported fact, if any.
+
+    Tried in turn: spans of the focus node for the field the path records (the date line
+    for kg:dateSent); spans of a node between the focus and the value (the kg:Sending that
+    names a mandate); spans of the value itself; for a path kg.rdf does not map, any span
+    of the focus node.
+    """
     if focus is None:
         return None
-    spans = list(data.subjects(KG.evidenceFor, focus))
-    if not spans:
-        return None
     wanted = _EVIDENCE_FIELDS.get(path) if isinstance(path, URIRef) else None
-    if wanted is not None:
-        spans = [s for s in spans if Literal(wanted) in set(data.objects(s, KG.evidenceField))]
-        if not spans:
-            return None
+    holders: list[Node] = [focus]
+    if isinstance(value, URIRef | BNode):
+        holders += [n for n in data.objects(focus, None) if (n, None, value) in data]
+        holders.append(value)
+    for holder in holders:
+        spans = list(data.subjects(KG.evidenceFor, holder))
+        if wanted is not None:
+            spans = [s for s in spans if (s, KG.evidenceField, Literal(wanted)) in data]
+        elif holder is not focus:
+            continue
+        if spans:
+            return _span_text(data, min(spans, key=lambda span: _offset(data, span)))
+    return None
 
-    def start(span: Node) -> int:
-        value = data.value(span, KG.startOffset)
-        return int(value) if isinstance(value, Literal) and str(value).isdigit() else 0
 
-    span = min(spans, key=start)
+def _offset(data: Graph, span: Node) -> int:
+    value = data.value(span, KG.startOffset)
+    return int(value) if isinstance(value, Literal) and str(value).isdigit() else 0
+
+
+def _span_text(data: Graph, span: Node) -> str:
     begin, end = data.value(span, KG.startOffset), data.value(span, KG.endOffset)
     quote = data.value(span, KG.quote)
     where = f"characters {begin}-{end}"

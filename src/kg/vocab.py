@@ -80,7 +80,7 @@ class LabelMatch:
 
 
 def normalise(text: str) -> str:
-    """Fold case, accents, quotes, dashes and white space so label comparison is forgiving."""
+    """Fold case, quotes, dashes and white space so label comparison is forgiving (accents are kept)."""
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("’", "'").replace("‘", "'").replace("–", "-").replace("—", "-")
     text = re.sub(r"\s+", " ", text).strip().casefold()

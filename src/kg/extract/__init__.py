@@ -59,7 +59,9 @@ def extract_text(
     if not text.strip():
         raise InputError(f"{name} is empty: there is no letter to extract; pass the letter's text or PDF")
     if "\x00" in text:
-        raise InputError(f"{name} contains NUL characters: it is binary data, not a letter's text; pass a .txt or .pdf file")
+        raise InputError(
+            f"{name} contains NUL characters: it is binary data, not a letter's text; pass a .txt or .pdf file"
+        )
     vocab = vocabulary or load_vocabulary()
     letter = build_letter(text)
     closing = _last_closing(letter.view)
@@ -72,14 +74,20 @@ def extract_text(
     sent = mandates.extract(letter, vocab, body_start=body_start)
     _refuse_non_letters(letter, name, found_ref, greeting is not None, sent, closing)
 
-    date_before = greeting[1] - 1 if greeting else (sent.opening.start if sent.opening else min(len(text), 2000))
-    found_date = dates.letter_date(letter, after=found_ref.end if found_ref else 0, before=max(0, date_before))
+    date_before = (
+        greeting[1] - 1 if greeting else (sent.opening.start if sent.opening else min(len(text), 2000))
+    )
+    found_date = dates.letter_date(
+        letter, after=found_ref.end if found_ref else 0, before=max(0, date_before)
+    )
     parts = found_ref.parts if found_ref else None
     addressed = recipient.recipient(letter, parts, ref_evidence, vocab)
     asked, question_span = questions.extract(letter, vocab, stop=closing)
     annex = signatories.annex_start(letter, sent.opening.end if sent.opening else 0)
     region_start = sent.opening.end if sent.opening else body_start
-    region_end = question_span.start if question_span else min(closing if closing is not None else len(text), annex)
+    region_end = (
+        question_span.start if question_span else min(closing if closing is not None else len(text), annex)
+    )
     region = allegations.region(letter, start=region_start, end=region_end)
     signed = signatories.extract(letter, vocab)
     also, others = recipients_also.extract(letter, vocab)
@@ -122,7 +130,12 @@ def _last_closing(view: str) -> int | None:
 
 
 def _refuse_non_letters(
-    letter: Letter, name: str, found_ref: object, greeted: bool, sent: mandates.Mandates, closing: int | None
+    letter: Letter,
+    name: str,
+    found_ref: reference.FoundReference | None,
+    greeted: bool,
+    sent: mandates.Mandates,
+    closing: int | None,
 ) -> None:
     """Refuse text with none of a letter's landmarks, rather than return an empty record that looks valid."""
     if found_ref is not None or sent.mandates or sent.opening is not None:

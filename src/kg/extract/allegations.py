@@ -29,15 +29,21 @@ _PROCEDURAL = re.compile(
     re.I,
 )
 _FACT_CUE = re.compile(
-    r"\balleged(?:ly)?\b|\breportedly\b|\baccording\s+to\b|\binformation\s+(?:received|that)\b|\breports?\s+that\b", re.I
+    r"\balleged(?:ly)?\b|\breportedly\b|\baccording\s+to\b|\binformation\s+(?:received|that)\b|\breports?\s+that\b",
+    re.I,
 )
-_YOUR = re.compile(r"\byour\s+(?:company|firm|business|enterprise|corporation|client|group|organi[sz]ation|subsidiar(?:y|ies))\b", re.I)
+_YOUR = re.compile(
+    r"\byour\s+(?:company|firm|business|enterprise|corporation|client|group|organi[sz]ation|subsidiar(?:y|ies))\b",
+    re.I,
+)
 T = TypeVar("T")
 
 
 def region(letter: Letter, *, start: int, end: int) -> list[Span]:
     """The sentences of the allegation part, without footnotes and procedural boilerplate."""
-    sentences = [s for s in letter.sentences if s.start >= start and s.end <= end and not letter.in_footnote(s.start)]
+    sentences = [
+        s for s in letter.sentences if s.start >= start and s.end <= end and not letter.in_footnote(s.start)
+    ]
     kept = []
     for sentence in sentences:
         para = letter.paragraph_at(sentence.start)
@@ -59,12 +65,23 @@ def _boilerplate(letter: Letter, sentences: list[Span]) -> bool:
     return procedural * 2 >= len(sentences) and not facts_stated
 
 
-def extract(letter: Letter, vocab: Vocabulary, sentences: list[Span], recipient: Actor | None) -> list[Allegation]:
-    home = vocab.state(recipient.country) if recipient and recipient.kind == "state" and recipient.country else None
+def extract(
+    letter: Letter, vocab: Vocabulary, sentences: list[Span], recipient: Actor | None
+) -> list[Allegation]:
+    home = (
+        vocab.state(recipient.country)
+        if recipient and recipient.kind == "state" and recipient.country
+        else None
+    )
     registry = facts.place_registry(letter, vocab, sentences, home)
     by_issue: dict[str, tuple[Concept, list[Span]]] = {}
     for sentence in sentences:
-        for m in concepts.find(vocab, letter.view, "HumanRightsIssue", start=sentence.start, end=sentence.end):
+        names = _named_things(letter, vocab, sentence)
+        for m in concepts.find(
+            vocab, letter.view, "HumanRightsIssue", start=sentence.start, end=sentence.end
+        ):
+            if any(start <= m.start < end for start, end in names):
+                continue
             entry = by_issue.setdefault(m.concept.iri, (m.concept, []))
             if sentence not in entry[1]:
                 entry[1].append(sentence)
@@ -75,12 +92,23 @@ def extract(letter: Letter, vocab: Vocabulary, sentences: list[Span], recipient:
     return allegations
 
 
+def _named_things(letter: Letter, vocab: Vocabulary, sentence: Span) -> list[tuple[int, int]]:
+    """Spans of instrument and mandate names: "Convention against Torture" cites a norm, not an allegation."""
+    spans = []
+    for local_name in ("Instrument", "Mandate"):
+        for m in concepts.find(vocab, letter.view, local_name, start=sentence.start, end=sentence.end):
+            spans.append((m.start, m.end))
+    return spans
+
+
 def _context(letter: Letter, sentences: list[Span], stated: list[Span]) -> list[Span]:
     paragraphs = {letter.paragraph_at(s.start) for s in stated}
     return [s for s in sentences if letter.paragraph_at(s.start) in paragraphs]
 
 
-def _collect(spans: Iterable[Span], finder: Callable[[Span], list[tuple[int, T]]], key: Callable[[T], str]) -> list[T]:
+def _collect(
+    spans: Iterable[Span], finder: Callable[[Span], list[tuple[int, T]]], key: Callable[[T], str]
+) -> list[T]:
     seen: set[str] = set()
     kept: list[T] = []
     for span in spans:
@@ -102,7 +130,10 @@ def _allegation(
 ) -> Allegation:
     def evidenced(local_name: str) -> Callable[[Span], list[tuple[int, ConceptRef]]]:
         def finder(span: Span) -> list[tuple[int, ConceptRef]]:
-            return [(pos, ref.model_copy(update={"evidence": letter.evidence(span.start, span.end)})) for pos, ref in facts.concept_refs(letter, vocab, local_name, span)]
+            return [
+                (pos, ref.model_copy(update={"evidence": letter.evidence(span.start, span.end)}))
+                for pos, ref in facts.concept_refs(letter, vocab, local_name, span)
+            ]
 
         return finder
 
@@ -110,26 +141,41 @@ def _allegation(
         evidence = letter.evidence(span.start, span.end)
         states = [
             (start, Place(name=c.pref_label, country=concepts.iso3(c), kind="state", evidence=evidence))
-            for start, _, c in facts.states_in(letter, vocab, span)
+            for start, _, c in facts.state_places_in(letter, vocab, span)
         ]
-        places = [(pos, p.model_copy(update={"evidence": evidence})) for pos, p in facts.places_in(letter, registry, span)]
+        places = [
+            (pos, p.model_copy(update={"evidence": evidence}))
+            for pos, p in facts.places_in(letter, registry, span)
+        ]
         return states + places
 
     def policies(span: Span) -> list[tuple[int, ConceptRef]]:
-        return [(span.start, ConceptRef(label=name, evidence=letter.evidence(span.start, span.end))) for name in facts.policies_in(letter, span)]
+        return [
+            (span.start, ConceptRef(label=name, evidence=letter.evidence(span.start, span.end)))
+            for name in facts.policies_in(letter, span)
+        ]
 
     def perpetrators(span: Span) -> list[tuple[int, Actor]]:
         evidence = letter.evidence(span.start, span.end)
-        return [(span.start, a.model_copy(update={"evidence": evidence})) for a in facts.perpetrators_in(letter, vocab, span)]
+        return [
+            (span.start, a.model_copy(update={"evidence": evidence}))
+            for a in facts.perpetrators_in(letter, vocab, span)
+        ]
 
     def implicated(span: Span) -> list[tuple[int, Actor]]:
-        if recipient is None or recipient.kind == "state" or not _YOUR.search(letter.view, span.start, span.end):
+        if (
+            recipient is None
+            or recipient.kind == "state"
+            or not _YOUR.search(letter.view, span.start, span.end)
+        ):
             return []
         evidence = letter.evidence(span.start, span.end)
         return [(span.start, recipient.model_copy(update={"evidence": evidence}))]
 
     period = next((p for s in [*stated, *context] if (p := facts.period_in(letter, s)) is not None), None)
-    quantities = _collect(context, lambda s: [(0, q) for q in facts.quantities_in(letter, s)], lambda q: q.text)
+    quantities = _collect(
+        context, lambda s: [(0, q) for q in facts.quantities_in(letter, s)], lambda q: q.text
+    )
     return Allegation(
         issue=concept.pref_label,
         issue_iri=concept.iri,

@@ -37,7 +37,9 @@ def find(
     end: int | None = None,
     include_hidden: bool = False,
 ) -> list[LabelMatch]:
-    return vocab.find(text, with_subclasses(vocab, local_name), start=start, end=end, include_hidden=include_hidden)
+    return vocab.find(
+        text, with_subclasses(vocab, local_name), start=start, end=end, include_hidden=include_hidden
+    )
 
 
 def of_class(vocab: Vocabulary, local_name: str) -> list[Concept]:

@@ -15,7 +15,7 @@ from kg.extract import concepts
 from kg.extract.dates import MONTHS
 from kg.extract.layout import Letter, Span, collapse
 from kg.record import Actor, ConceptRef, Period, Place, Quantity
-from kg.vocab import Concept, Vocabulary
+from kg.vocab import Concept, Vocabulary, normalise
 
 _CAP = r"[A-Z][\w'’-]*"
 _PLACE = re.compile(
@@ -23,34 +23,132 @@ _PLACE = re.compile(
     r"Region|Province|State|District|Governorate|Prefecture|County|City|Oblast|Municipality|Department|Territory|Canton))\b"
     rf"(?:\s*\((?P<alias>{_CAP}(?:\s+{_CAP}){{0,3}})\))?"
 )
-_LEADING = {"The", "In", "From", "Within", "Across", "Outside", "Inside", "And", "Of", "To", "At", "On", "For", "Between", "Both"}
+_LEADING = {
+    "The",
+    "In",
+    "From",
+    "Within",
+    "Across",
+    "Outside",
+    "Inside",
+    "And",
+    "Of",
+    "To",
+    "At",
+    "On",
+    "For",
+    "Between",
+    "Both",
+}
 _ORGAN = r"(?:Government|government|authorities|Authorities|security\s+forces|police|Police|army|armed\s+forces|military)"
 _ORGAN_BEFORE = re.compile(rf"\b{_ORGAN}\s+of\s+(?:the\s+)?$")
 _ORGAN_AFTER = re.compile(rf"^['’]?s?\s+{_ORGAN}\b")
+_INSTITUTION = re.compile(
+    r"['’]?s?\s+(?:Government|government|authorities|Authorities|Embassy|embassy|Consulate|police|Police|army|"
+    r"forces|military|officials|nationals|citizens|company|companies|firms?|courts?|State|state)\b"
+)
 _YOUR_GOVERNMENT = re.compile(r"\byour\s+(?:Excellency['’]s\s+)?Government\b|\byour\s+country\b", re.I)
-_KIND = r"(?:policy|policies|programme|program|campaign|law|plan|initiative|scheme|strategy|project|regulations?)"
+_KIND = (
+    r"(?:policy|policies|programme|program|campaign|law|plan|initiative|scheme|strategy|project|regulations?)"
+)
 _POLICY_AFTER = re.compile(rf"[“\"](?P<name>[^”\"\n]{{2,80}}?)[”\"]\s+{_KIND}\b", re.I)
-_POLICY_BEFORE = re.compile(rf"\b{_KIND}\s+(?:called|named|known\s+as|entitled|titled)?\s*[“\"](?P<name>[^”\"\n]{{2,80}}?)[”\"]", re.I)
+_POLICY_BEFORE = re.compile(
+    rf"\b{_KIND}\s+(?:called|named|known\s+as|entitled|titled)?\s*[“\"](?P<name>[^”\"\n]{{2,80}}?)[”\"]", re.I
+)
 _YEAR = r"(?:19|20)\d{2}"
 _MONTH = r"(?:" + "|".join(m for m in MONTHS if len(m) > 3) + r")"
 _PERIODS = [
-    re.compile(rf"\b[Bb]etween\s+(?:{_MONTH}\s+)?(?P<a>{_YEAR})\s+and\s+(?:{_MONTH}\s+)?(?P<b>{_YEAR})\b", re.I),
-    re.compile(rf"\b[Ff]rom\s+(?:{_MONTH}\s+)?(?P<a>{_YEAR})\s+(?:to|until|through)\s+(?:{_MONTH}\s+)?(?P<b>{_YEAR})\b", re.I),
-    re.compile(rf"\b[Ss]ince\s+(?:(?:early|late|mid-?)\s*)?(?:\d{{1,2}}\s+)?(?:{_MONTH}\s+)?(?P<a>{_YEAR})\b", re.I),
-    re.compile(rf"\b[Ii]n\s+(?:(?:early|late|mid-?)\s*)?(?:{_MONTH}\s+)?(?P<a>{_YEAR})\b(?!\s*(?:report|resolution))", re.I),
+    re.compile(
+        rf"\b[Bb]etween\s+(?:{_MONTH}\s+)?(?P<a>{_YEAR})\s+and\s+(?:{_MONTH}\s+)?(?P<b>{_YEAR})\b", re.I
+    ),
+    re.compile(
+        rf"\b[Ff]rom\s+(?:{_MONTH}\s+)?(?P<a>{_YEAR})\s+(?:to|until|through)\s+(?:{_MONTH}\s+)?(?P<b>{_YEAR})\b",
+        re.I,
+    ),
+    re.compile(
+        rf"\b[Ss]ince\s+(?:(?:early|late|mid-?)\s*)?(?:\d{{1,2}}\s+)?(?:{_MONTH}\s+)?(?P<a>{_YEAR})\b", re.I
+    ),
+    re.compile(
+        rf"\b[Ii]n\s+(?:(?:early|late|mid-?)\s*)?(?:{_MONTH}\s+)?(?P<a>{_YEAR})\b(?!\s*(?:report|resolution))",
+        re.I,
+    ),
 ]
-_WORDED = {"tens of thousands": 10_000, "hundreds of thousands": 100_000, "thousands": 1_000, "hundreds": 100, "millions": 1_000_000, "dozens": 12}
+_WORDED = {
+    "tens of thousands": 10_000,
+    "hundreds of thousands": 100_000,
+    "thousands": 1_000,
+    "hundreds": 100,
+    "millions": 1_000_000,
+    "dozens": 12,
+}
 _QUALIFIER = r"more\s+than|over|at\s+least|up\s+to|about|around|approximately|nearly|almost|some|fewer\s+than|less\s+than|an\s+estimated|as\s+many\s+as"
 _NUMBER_Q = re.compile(
     rf"(?<![\w/.,])(?:(?P<qual>{_QUALIFIER})\s+)?(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)(?:\s+(?P<mult>million|billion|thousand))?\s+(?=[A-Za-z])",
     re.I,
 )
-_WORDED_Q = re.compile(r"\b(?P<qual>tens\s+of\s+thousands|hundreds\s+of\s+thousands|thousands|hundreds|millions|dozens)\s+of\s+(?=[A-Za-z])", re.I)
-_NOT_COUNT = re.compile(r"(?:resolution|article|paragraph|principle|para|page|no\.|aged|age|of|per|every)\s*$", re.I)
+_WORDED_Q = re.compile(
+    r"\b(?P<qual>tens\s+of\s+thousands|hundreds\s+of\s+thousands|thousands|hundreds|millions|dozens)\s+of\s+(?=[A-Za-z])",
+    re.I,
+)
+_NOT_COUNT = re.compile(
+    r"(?:resolution|article|paragraph|principle|para|page|no\.|aged|age|of|per|every)\s*$", re.I
+)
 _STOP = set(
-    "have has had are were is was be been being will would may might can could must to in of from within at for by on "
-    "into across aged who which that whom whose per since during between under over with without out as than or "
-    "allegedly reportedly reported said including such were".split()
+    [
+        "have",
+        "has",
+        "had",
+        "are",
+        "were",
+        "is",
+        "was",
+        "be",
+        "been",
+        "being",
+        "will",
+        "would",
+        "may",
+        "might",
+        "can",
+        "could",
+        "must",
+        "to",
+        "in",
+        "of",
+        "from",
+        "within",
+        "at",
+        "for",
+        "by",
+        "on",
+        "into",
+        "across",
+        "aged",
+        "who",
+        "which",
+        "that",
+        "whom",
+        "whose",
+        "per",
+        "since",
+        "during",
+        "between",
+        "under",
+        "over",
+        "with",
+        "without",
+        "out",
+        "as",
+        "than",
+        "or",
+        "allegedly",
+        "reportedly",
+        "reported",
+        "said",
+        "including",
+        "such",
+        "were",
+    ]
 )
 
 
@@ -61,10 +159,29 @@ class PlaceEntry:
 
 
 def states_in(letter: Letter, vocab: Vocabulary, span: Span) -> list[tuple[int, int, Concept]]:
-    return [(m.start, m.end, m.concept) for m in concepts.find(vocab, letter.view, "State", start=span.start, end=span.end, include_hidden=True)]
+    """States named in the span, by name or by demonym ("Chinese")."""
+    return [
+        (m.start, m.end, m.concept)
+        for m in concepts.find(
+            vocab, letter.view, "State", start=span.start, end=span.end, include_hidden=True
+        )
+    ]
 
 
-def place_registry(letter: Letter, vocab: Vocabulary, region: list[Span], home: Concept | None) -> list[PlaceEntry]:
+def state_places_in(letter: Letter, vocab: Vocabulary, span: Span) -> list[tuple[int, int, Concept]]:
+    """States named as places: a demonym before an institution ("the Ecuadorian Embassy") names an actor."""
+    found = []
+    for start, end, concept in states_in(letter, vocab, span):
+        written = normalise(letter.view[start:end])
+        is_name = written in {normalise(label) for label in (concept.pref_label, *concept.alt_labels)}
+        if is_name or not _INSTITUTION.match(letter.view, end):
+            found.append((start, end, concept))
+    return found
+
+
+def place_registry(
+    letter: Letter, vocab: Vocabulary, region: list[Span], home: Concept | None
+) -> list[PlaceEntry]:
     """Sub-national places defined in the allegation part, with their short forms and their State."""
     registry: list[PlaceEntry] = []
     for sentence in region:
@@ -85,7 +202,9 @@ def place_registry(letter: Letter, vocab: Vocabulary, region: list[Span], home: 
     return registry
 
 
-def _country_from_context(letter: Letter, vocab: Vocabulary, sentence: Span, home: Concept | None) -> str | None:
+def _country_from_context(
+    letter: Letter, vocab: Vocabulary, sentence: Span, home: Concept | None
+) -> str | None:
     """The one State named in the sentence, else in its paragraph; a letter to a State names it as "your Government"."""
     for span in (sentence, letter.paragraph_at(sentence.start)):
         if span is None:
@@ -149,7 +268,17 @@ def quantities_in(letter: Letter, span: Span) -> list[Quantity]:
         unit, end = _unit(view, m.end(), span.end)
         if unit:
             qualifier = collapse(m.group("qual")).lower()
-            found.append((m.start(), Quantity(value=_WORDED[qualifier], qualifier=qualifier, unit=unit, text=collapse(view[m.start() : end]))))
+            found.append(
+                (
+                    m.start(),
+                    Quantity(
+                        value=_WORDED[qualifier],
+                        qualifier=qualifier,
+                        unit=unit,
+                        text=collapse(view[m.start() : end]),
+                    ),
+                )
+            )
     for m in _NUMBER_Q.finditer(view, span.start, span.end):
         raw = m.group("num").replace(",", "")
         if re.fullmatch(_YEAR, raw) or _NOT_COUNT.search(view[max(span.start, m.start() - 12) : m.start()]):
@@ -157,9 +286,16 @@ def quantities_in(letter: Letter, span: Span) -> list[Quantity]:
         unit, end = _unit(view, m.end(), span.end)
         if not unit or unit.split()[0].lower() in MONTHS:
             continue
-        value = float(raw) * {"million": 1e6, "billion": 1e9, "thousand": 1e3}.get((m.group("mult") or "").lower(), 1)
-        qualifier = collapse(m.group("qual")).lower() if m.group("qual") else None
-        found.append((m.start(), Quantity(value=value, qualifier=qualifier, unit=unit, text=collapse(view[m.start() : end]))))
+        value = float(raw) * {"million": 1e6, "billion": 1e9, "thousand": 1e3}.get(
+            (m.group("mult") or "").lower(), 1
+        )
+        stated = collapse(m.group("qual")).lower() if m.group("qual") else None
+        found.append(
+            (
+                m.start(),
+                Quantity(value=value, qualifier=stated, unit=unit, text=collapse(view[m.start() : end])),
+            )
+        )
     return [q for _, q in sorted(found, key=lambda pair: pair[0])]
 
 
@@ -170,7 +306,9 @@ def _unit(view: str, start: int, limit: int) -> tuple[str, int]:
     minority workers"); after a plural ("Uyghurs and others") the count has its noun.
     """
     words: list[tuple[str, int]] = []
-    tokens = [(m.group(0), start + m.end()) for m in re.finditer(r"[A-Za-z][\w'’-]*|[^\sA-Za-z]", view[start:limit])]
+    tokens = [
+        (m.group(0), start + m.end()) for m in re.finditer(r"[A-Za-z][\w'’-]*|[^\sA-Za-z]", view[start:limit])
+    ]
     for k, (word, end) in enumerate(tokens):
         if not word[0].isalpha() or word.lower() in _STOP or len(words) >= 6:
             break
@@ -192,7 +330,9 @@ def _is_verb(word: str, following: str) -> bool:
     return ends_like_verb and (not following[:1].isalpha() or following.lower() in _STOP)
 
 
-def concept_refs(letter: Letter, vocab: Vocabulary, local_name: str, span: Span) -> list[tuple[int, ConceptRef]]:
+def concept_refs(
+    letter: Letter, vocab: Vocabulary, local_name: str, span: Span
+) -> list[tuple[int, ConceptRef]]:
     return [
         (m.start, ConceptRef(label=m.concept.pref_label, iri=m.concept.iri))
         for m in concepts.find(vocab, letter.view, local_name, start=span.start, end=span.end)

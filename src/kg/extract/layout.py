@@ -8,15 +8,16 @@ the view and report offsets that are valid in the original text, so evidence sta
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from kg.record import Evidence
 
 # Sentence-final punctuation, optionally followed by closing quotes or brackets.
-TERMINAL = ".:;?!\"”’)"
+TERMINAL = '.:;?!"”’)'
 
 _HTML_NOTE = re.compile(r"<(sup|sub)>[^<]{0,12}</\1>", re.IGNORECASE)
 _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]{0,10}(?:\s[^<>\n]{0,80})?/?>")
@@ -29,6 +30,10 @@ _ESCAPE = re.compile(r"\\+(?=[_*\[\]()#.\-`])")
 # A footnote number left bare after a sentence ("received. 1 Our concern", "extremism.1 Such").
 _BARE_NOTE = re.compile(r"(?:(?<=[A-Za-z)\]][.!?])|(?<=[.!?][”\"’)]))(\s*)(\d{1,2})(?=\s+[“\"(]?[A-Z])")
 _PAGE_NUMBER = re.compile(r"^\s*(?:-\s*)?(?:page\s+)?\d{1,3}(?:\s*(?:/|of)\s*\d{1,3})?(?:\s*-)?\s*$", re.I)
+# A line ending in an abbreviation ("... S.A.", "... Inc.") has not ended a sentence.
+_ABBREVIATED_END = re.compile(r"\b(?:[A-Z]\.){2,}$|\b[A-Z][a-z]{0,3}\.$")
+# Fewer characters than a page holds: running headers recur at least this far apart.
+_PAGE_CHARS = 1500
 _BLANK_SPLIT = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _SPACE = re.compile(r"\s+")
 
@@ -185,47 +190,52 @@ def build_letter(text: str) -> Letter:
 def _footnote_blocks(text: str) -> list[Span]:
     """Footnote bodies: blocks that open with a footnote marker, which hold citations rather than facts."""
     spans = []
-    for m in re.finditer(r"(?m)^[ \t]*(?:<sup>\s*\d{1,3}\s*</sup>|\d{1,3}(?=[ \t]+[A-Z]))[^\n]*(?:\n(?![ \t]*\n)[^\n]*)*", text):
-        preceded_by_rule = bool(re.search(r"(?:-{3,}|\*{3,}|_{3,})\s*$", text[max(0, m.start() - 12) : m.start()]))
+    for m in re.finditer(
+        r"(?m)^[ \t]*(?:<sup>\s*\d{1,3}\s*</sup>|\d{1,3}(?=[ \t]+[A-Z]))[^\n]*(?:\n(?![ \t]*\n)[^\n]*)*", text
+    ):
+        preceded_by_rule = bool(
+            re.search(r"(?:-{3,}|\*{3,}|_{3,})\s*$", text[max(0, m.start() - 12) : m.start()])
+        )
         if m.group(0).lstrip().startswith("<sup>") or preceded_by_rule:
             spans.append(Span(m.start(), m.end()))
     return spans
 
 
 def _furniture_lines(view: str) -> list[Span]:
-    """Page headers and page numbers: lines that interrupt a sentence or repeat across pages."""
-    blocks: list[Span] = []
-    pos = 0
-    for m in _BLANK_SPLIT.finditer(view):
-        blocks.append(Span(pos, m.start()))
-        pos = m.end()
-    blocks.append(Span(pos, len(view)))
-    blocks = [b for b in blocks if view[b.start : b.end].strip()]
-    short_lines = Counter(
-        collapse(line) for line in view.split("\n") if 0 < len(line.strip()) <= 80 and line.strip()[-1] not in TERMINAL
-    )
+    """Page headers and page numbers, which a PDF's text layer puts in the middle of sentences.
+
+    A line is furniture when it is a page number, when it stands alone between blank lines
+    and cuts a sentence in two (the text before it lacks end punctuation and the text after
+    it starts in lower case), or when the same short line recurs below the letterhead (a
+    running header). The first tenth of the text is the letterhead: an address block there
+    is kept even if a running header repeats it; lines repeated close together (two
+    signatories with the same title) are content, not headers.
+    """
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", view) if m.group(0).strip()]
+    where: dict[str, list[int]] = defaultdict(list)
+    for a, b in lines:
+        where[collapse(view[a:b])].append(a)
+    letterhead = len(view) // 10
     found: list[Span] = []
-    for i, block in enumerate(blocks):
-        body = view[block.start : block.end]
-        if "\n" in body.strip():
-            continue
-        stripped = body.strip()
-        start = block.start + body.index(stripped)
-        span = Span(start, start + len(stripped))
+    for k, (a, b) in enumerate(lines):
+        raw = view[a:b]
+        stripped = raw.strip()
+        span = Span(a + raw.index(stripped), a + raw.index(stripped) + len(stripped))
         if _PAGE_NUMBER.match(stripped):
             found.append(span)
             continue
-        if len(stripped) > 80 or stripped[-1] in TERMINAL or i == 0 or i + 1 >= len(blocks):
+        ends = stripped[-1] in TERMINAL and not _ABBREVIATED_END.search(stripped)
+        if len(stripped) > 80 or ends or k == 0 or k + 1 == len(lines):
             continue
-        before = view[blocks[i - 1].start : blocks[i - 1].end].rstrip()
-        after = view[blocks[i + 1].start : blocks[i + 1].end].lstrip()
-        interrupts = before[-1:] not in tuple(TERMINAL) and after[:1].islower()
-        if interrupts or short_lines[collapse(stripped)] >= 2 and _is_header_repeat(view, stripped):
+        before = view[lines[k - 1][0] : lines[k - 1][1]].rstrip()
+        after = view[lines[k + 1][0] : lines[k + 1][1]].lstrip()
+        alone = view.count("\n", lines[k - 1][1], a) >= 2 and view.count("\n", b, lines[k + 1][0]) >= 2
+        cuts = before[-1:] not in tuple(TERMINAL) and after[:1].islower()
+        running = a > letterhead and _a_page_apart(where[collapse(stripped)])
+        if (alone and cuts) or running:
             found.append(span)
     return found
 
 
-def _is_header_repeat(view: str, line: str) -> bool:
-    """A repeated short line is a page header only if it never sits inside the letter's opening lines."""
-    first = view.find(line)
-    return first > len(view) // 10
+def _a_page_apart(positions: list[int]) -> bool:
+    return len(positions) >= 2 and min(b - a for a, b in itertools.pairwise(positions)) >= _PAGE_CHARS

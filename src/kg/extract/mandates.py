@@ -27,7 +27,10 @@ _RESOLUTIONS = re.compile(
 )
 _HEADER = re.compile(r"\bMandates?\s+of\s+(?:the\s+)?")
 _HEADER_END = re.compile(r"\n|\bREF(?:ERENCE)?\s*[:.]")
-_TITLE_WORDS = re.compile(r"\b(?:Special\s+Rapporteur|Working\s+Group|Independent\s+Expert|Special\s+Representative|Rapporteur|Expert)\b", re.I)
+_TITLE_WORDS = re.compile(
+    r"\b(?:Special\s+Rapporteur|Working\s+Group|Independent\s+Expert|Special\s+Representative|Rapporteur|Expert)\b",
+    re.I,
+)
 
 
 @dataclass
@@ -48,7 +51,9 @@ def extract(letter: Letter, vocab: Vocabulary, *, body_start: int) -> Mandates:
     if capacity is None:
         if header is None:
             return result
-        letter.warn("no opening sentence naming the mandates ('in our capacity as ...'); mandates taken from the letterhead")
+        letter.warn(
+            "no opening sentence naming the mandates ('in our capacity as ...'); mandates taken from the letterhead"
+        )
         span, matches = header
         result.mandates = [_ref(m, letter.evidence(span.start, span.end)) for m in matches]
         return result
@@ -59,7 +64,9 @@ def extract(letter: Letter, vocab: Vocabulary, *, body_start: int) -> Mandates:
     end = max(sentence.end, resolutions_match.end()) if resolutions_match else sentence.end
     result.opening = Span(sentence.start, end)
     evidence = letter.evidence(sentence.start, end)
-    matches = concepts.unique(concepts.find(vocab, letter.view, "Mandate", start=capacity.end(), end=list_end))
+    matches = concepts.unique(
+        concepts.find(vocab, letter.view, "Mandate", start=capacity.end(), end=list_end)
+    )
     unmatched = _unmatched(letter.view, capacity.end(), list_end, matches)
     for _, text in unmatched:
         letter.warn(f"mandate named but not in the vocabulary: {text!r}")
@@ -130,13 +137,17 @@ def _complete_from_header(
     placed = list(placed)
     for (position, text), header_match in zip(unmatched, missing, strict=True):
         concept = header_match.concept
-        placed.append((position, MandateRef(name=concept.pref_label, iri=concept.iri, text=text, evidence=evidence)))
+        placed.append(
+            (position, MandateRef(name=concept.pref_label, iri=concept.iri, text=text, evidence=evidence))
+        )
         letter.warn(f"mandate {text!r} identified as {concept.pref_label!r} from the letterhead list")
     return placed
 
 
 def _ref(match: LabelMatch, evidence: Evidence) -> MandateRef:
-    return MandateRef(name=match.concept.pref_label, iri=match.concept.iri, text=collapse(match.matched), evidence=evidence)
+    return MandateRef(
+        name=match.concept.pref_label, iri=match.concept.iri, text=collapse(match.matched), evidence=evidence
+    )
 
 
 def _confirms(vocab: Vocabulary, mandate_iri: str, number: str) -> bool | None:
@@ -147,7 +158,8 @@ def _confirms(vocab: Vocabulary, mandate_iri: str, number: str) -> bool | None:
     citing = [
         m.iri
         for m in concepts.of_class(vocab, "Mandate")
-        if resolution.iri in m.links.get("renewedBy", ()) or resolution.iri in m.links.get("establishedBy", ())
+        if resolution.iri in m.links.get("renewedBy", ())
+        or resolution.iri in m.links.get("establishedBy", ())
     ]
     if not citing:
         return None
@@ -170,7 +182,9 @@ def _pair(letter: Letter, vocab: Vocabulary, refs: list[MandateRef], resolutions
         for i, j in zip(rest_m, rest_r, strict=True):
             paired[i] = j
             if table[i][j] is False:
-                letter.warn(f"resolution {resolutions[j]} is not recorded for {refs[i].name!r} in the vocabulary")
+                letter.warn(
+                    f"resolution {resolutions[j]} is not recorded for {refs[i].name!r} in the vocabulary"
+                )
         if any(i != j for i, j in paired.items()):
             letter.warn("mandates and resolutions were paired by the vocabulary, not by the letter's order")
     else:

@@ -31,7 +31,12 @@ def _numbers(text: str) -> list[str]:
     for m in _ITEM.finditer(text):
         value = re.sub(r"\s+", "", m.group(0))
         between = text[pos : m.start()]
-        if items and re.search(r"\b(?:to|through)\b|[-–]", between) and items[-1].isdigit() and value.isdigit():
+        if (
+            items
+            and re.search(r"\b(?:to|through)\b|[-–]", between)
+            and items[-1].isdigit()
+            and value.isdigit()
+        ):
             first, last = int(items[-1]), int(value)
             if first < last <= first + 50:
                 items.extend(str(n) for n in range(first + 1, last + 1))
@@ -85,31 +90,31 @@ def _resolutions(letter: Letter, vocab: Vocabulary, skip: Span | None) -> list[t
     view = letter.view
     by_symbol: dict[str, Concept] = {}
     for concept in concepts.of_class(vocab, "Resolution"):
-        for symbol in concept.values.get("documentSymbol", ()):
-            by_symbol[symbol] = concept
+        for written in concept.values.get("documentSymbol", ()):
+            by_symbol[written] = concept
     found = []
     for m in _SYMBOL.finditer(view):
-        concept = by_symbol.get(m.group(0))
+        known = by_symbol.get(m.group(0))
         norm = NormCitation(
             kind="resolution",
             id=m.group(0),
             label=m.group(0),
-            iri=concept.iri if concept else None,
+            iri=known.iri if known else None,
             evidence=letter.sentence_evidence(m.start(), m.end()),
         )
         found.append((m.start(), norm))
     for m in _RESOLUTION.finditer(view):
         if skip is not None and skip.start <= m.start() < skip.end:
             continue
-        concept = vocab.resolution(m.group("number"))
-        symbol = concept.value("documentSymbol") if concept else None
-        if concept is None or symbol is None:
+        resolution = vocab.resolution(m.group("number"))
+        symbol = resolution.value("documentSymbol") if resolution else None
+        if resolution is None or symbol is None:
             continue
         norm = NormCitation(
             kind="resolution",
             id=symbol,
-            label=concept.pref_label,
-            iri=concept.iri,
+            label=resolution.pref_label,
+            iri=resolution.iri,
             evidence=letter.sentence_evidence(m.start(), m.end()),
         )
         found.append((m.start(), norm))
@@ -121,10 +126,17 @@ def _instrument_matches(letter: Letter, vocab: Vocabulary) -> list[tuple[int, in
     view = letter.view
     found = [(m.start, m.end, m.concept) for m in concepts.find(vocab, view, "Instrument")]
     abbreviations = {
-        abbr: c for c in concepts.of_class(vocab, "Instrument") for abbr in c.values.get("abbreviation", ()) if abbr
+        abbr: c
+        for c in concepts.of_class(vocab, "Instrument")
+        for abbr in c.values.get("abbreviation", ())
+        if abbr
     }
     if abbreviations:
-        pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(a) for a in sorted(abbreviations, key=len, reverse=True)) + r")(?![\w-])")
+        pattern = re.compile(
+            r"(?<![\w-])(?:"
+            + "|".join(re.escape(a) for a in sorted(abbreviations, key=len, reverse=True))
+            + r")(?![\w-])"
+        )
         for m in pattern.finditer(view):
             if not any(s <= m.start() < e for s, e, _ in found):
                 found.append((m.start(), m.end(), abbreviations[m.group(0)]))
@@ -137,7 +149,14 @@ def _instruments(letter: Letter, vocab: Vocabulary) -> list[tuple[int, NormCitat
     for start, end, concept in _instrument_matches(letter, vocab):
         key = concepts.notation(concept)
         evidence = letter.sentence_evidence(start, end)
-        found.append((start, NormCitation(kind="instrument", id=key, label=concept.pref_label, iri=concept.iri, evidence=evidence)))
+        found.append(
+            (
+                start,
+                NormCitation(
+                    kind="instrument", id=key, label=concept.pref_label, iri=concept.iri, evidence=evidence
+                ),
+            )
+        )
         sentence = letter.sentence_at(start)
         before = view[sentence.start if sentence else max(0, start - 120) : start]
         articles = _ARTICLES.search(before)
@@ -146,6 +165,8 @@ def _instruments(letter: Letter, vocab: Vocabulary) -> list[tuple[int, NormCitat
         short = concept.value("abbreviation") or key
         at = start - len(before) + articles.start()
         for number in _numbers(articles.group("list")):
-            norm = NormCitation(kind="article", id=f"{key}#{number}", label=f"Article {number} of {short}", evidence=evidence)
+            norm = NormCitation(
+                kind="article", id=f"{key}#{number}", label=f"Article {number} of {short}", evidence=evidence
+            )
             found.append((at, norm))
     return found

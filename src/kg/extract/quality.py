@@ -10,7 +10,7 @@ import re
 
 from kg.extract.layout import Letter
 
-_END_PUNCTUATION = ".!?\"”’)]"
+_END_PUNCTUATION = '.!?"”’)]'
 _NAMELESS = re.compile(r"\b(?P<word>Mr|Mrs|Ms|Dr|Prof)\.?[ \t]+(?=[,.;:)])")
 _DANGLING = re.compile(r"\b(?P<word>on|of|the|to|by|for|with|from|a|an)[ \t]+(?=[,;])", re.I)
 

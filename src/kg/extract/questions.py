@@ -29,10 +29,15 @@ _CLOSING_START = re.compile(
 
 
 def _item(number: int) -> re.Pattern[str]:
-    return re.compile(rf"(?:(?<=\n)|(?<=^)|(?<=[.?!:;”\"’)]\s)|(?<=[.?!:;”\"’)]\s\s))[ \t]*\(?{number}[.)][ \t]+(?=\S)", re.M)
+    return re.compile(
+        rf"(?:(?<=\n)|(?<=^)|(?<=[.?!:;”\"’)]\s)|(?<=[.?!:;”\"’)]\s\s))[ \t]*\(?{number}[.)][ \t]+(?=\S)",
+        re.M,
+    )
 
 
-def extract(letter: Letter, vocab: Vocabulary, *, stop: int | None = None) -> tuple[list[Question], Span | None]:
+def extract(
+    letter: Letter, vocab: Vocabulary, *, stop: int | None = None
+) -> tuple[list[Question], Span | None]:
     """The questions and the span of the list (so allegations can stop before it)."""
     view = letter.view
     limit = len(view) if stop is None else stop
@@ -59,9 +64,13 @@ def extract(letter: Letter, vocab: Vocabulary, *, stop: int | None = None) -> tu
         text = collapse(view[span.start : span.end])
         topics = [
             ConceptRef(label=m.concept.pref_label, iri=m.concept.iri)
-            for m in concepts.unique(concepts.find(vocab, view, "QuestionTopic", start=span.start, end=span.end))
+            for m in concepts.unique(
+                concepts.find(vocab, view, "QuestionTopic", start=span.start, end=span.end)
+            )
         ]
-        questions.append(Question(number=k + 1, text=text, topics=topics, evidence=letter.evidence(item_start, span.end)))
+        questions.append(
+            Question(number=k + 1, text=text, topics=topics, evidence=letter.evidence(item_start, span.end))
+        )
     return questions, Span(intro.start(), _list_end(letter, starts[-1][1], limit))
 
 

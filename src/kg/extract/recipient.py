@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from kg.extract import concepts
-from kg.extract.layout import Letter, collapse
+from kg.extract.layout import Letter, Span, collapse
+from kg.extract.signatories import CLOSING
 from kg.record import Actor, ActorKind, Evidence, Person, ReferenceParts
 from kg.vocab import Vocabulary
 
@@ -20,14 +21,31 @@ _LEGAL_FORM = (
     r"(?:Limited|Ltd\.?|Inc\.?|Incorporated|L\.P\.|LP|LLC|L\.L\.C\.|LLP|S\.A\.(?:\s+de\s+C\.V\.)?|SA|AG|GmbH|"
     r"plc|PLC|Corporation|Corp\.?|Group|Company|Co\.|N\.V\.|B\.V\.|S\.p\.A\.|SpA|Holdings?|SE|AB|ASA|K\.K\.|Pty)"
 )
-COMPANY_NAME = re.compile(rf"(?<![\w-])(?:{_WORD}\s+){{0,6}}{_WORD}\s+{_LEGAL_FORM}(?:\s+{_LEGAL_FORM})*(?![\w-])")
+COMPANY_NAME = re.compile(
+    rf"(?<![\w-])(?:{_WORD}\s+){{0,6}}{_WORD}\s+{_LEGAL_FORM}(?:\s+{_LEGAL_FORM})*(?![\w-])"
+)
 _COMPANY_LINE = re.compile(rf"^\s*(?:{_WORD}\s+){{0,6}}{_WORD}\s+{_LEGAL_FORM}(?:\s+{_LEGAL_FORM})*\s*$")
-_YOUR = re.compile(r"\byour\s+(?P<noun>company|firm|business|enterprise|corporation|group|client|organi[sz]ation|agency|institution|bank|fund)\b", re.I)
-_YOUR_NAMED = re.compile(rf"\byour\s+(?:company|firm|business|enterprise|corporation)\s*,\s*(?P<name>{COMPANY_NAME.pattern})")
-_HONORIFIC = r"Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sir|Madam|Madame|Dame|Hon|Honourable|Ambassador|President|Minister"
+_YOUR = re.compile(
+    r"\byour\s+(?P<noun>company|firm|business|enterprise|corporation|group|client|organi[sz]ation|agency|institution|bank|fund)\b",
+    re.I,
+)
+_YOUR_NAMED = re.compile(
+    rf"\byour\s+(?:company|firm|business|enterprise|corporation)\s*,\s*(?P<name>{COMPANY_NAME.pattern})"
+)
+_HONORIFIC = (
+    r"Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sir|Madam|Madame|Dame|Hon|Honourable|Ambassador|President|Minister"
+)
 _DEAR = re.compile(rf"\bDear\s+(?:(?P<hon>{_HONORIFIC})\b\.?)?[ \t]*(?P<name>[^,\n]{{0,60}}?)\s*,")
 _EXCELLENCY = re.compile(r"(?<![’'])\b(?:Your\s+)?Excellency\s*,")
 _NO_NAME_NEEDED = {"Sir", "Madam", "Madame"}
+
+
+def company_name(matched: str, *, at_sentence_end: bool) -> str:
+    """A company name as written; a full stop that ends the sentence is not part of "Ltd"."""
+    name = collapse(matched)
+    if at_sentence_end and name.endswith(".") and not re.search(r"\.\w+\.$", name):
+        name = name[:-1]
+    return name
 
 
 def salutation(letter: Letter, *, before: int) -> tuple[Person, int] | None:
@@ -49,7 +67,9 @@ def salutation(letter: Letter, *, before: int) -> tuple[Person, int] | None:
     return None
 
 
-def recipient(letter: Letter, parts: ReferenceParts | None, ref_evidence: Evidence | None, vocab: Vocabulary) -> Actor | None:
+def recipient(
+    letter: Letter, parts: ReferenceParts | None, ref_evidence: Evidence | None, vocab: Vocabulary
+) -> Actor | None:
     if parts is None:
         return _non_state(letter, required=False)
     if parts.country != "OTH":
@@ -65,28 +85,35 @@ def _non_state(letter: Letter, *, required: bool) -> Actor | None:
     view = letter.view
     kind = _kind(view)
     for span in letter.furniture:
-        line = letter.marked[span.start : span.end]
-        if _COMPANY_LINE.match(line):
-            return Actor(kind="company", name=collapse(line), evidence=letter.marked_evidence(span))
+        header = letter.marked[span.start : span.end]
+        if _COMPANY_LINE.match(header):
+            return Actor(kind="company", name=collapse(header), evidence=letter.marked_evidence(span))
     named = _YOUR_NAMED.search(view)
     if named is not None:
         start, end = named.start("name"), named.end("name")
-        return Actor(kind="company", name=collapse(view[start:end]), evidence=letter.sentence_evidence(start, end))
-    opening = _address_block_end(letter)
-    for line in letter.lines:
-        if line.start >= opening:
-            break
+        name = company_name(view[start:end], at_sentence_end=not view[end : end + 1].strip())
+        return Actor(kind="company", name=name, evidence=letter.sentence_evidence(start, end))
+    for line in _standalone_lines(letter):
         if _COMPANY_LINE.match(view[line.start : line.end]):
-            return Actor(kind="company", name=collapse(view[line.start : line.end]), evidence=letter.evidence(line.start, line.end))
+            return Actor(
+                kind="company",
+                name=collapse(view[line.start : line.end]),
+                evidence=letter.evidence(line.start, line.end),
+            )
     if not required and kind is None:
         return None
-    letter.warn("the recipient is not named in the text (reference OTH: a non-State actor); its name was left empty")
+    letter.warn(
+        "the recipient is not named in the text (reference OTH: a non-State actor); its name was left empty"
+    )
     return Actor(kind=kind or "other", name=None)
 
 
-def _address_block_end(letter: Letter) -> int:
-    found = _DEAR.search(letter.view) or _EXCELLENCY.search(letter.view)
-    return found.start() if found else 0
+def _standalone_lines(letter: Letter) -> list[Span]:
+    """Lines that form a paragraph on their own, before the closing formula: address blocks and headers."""
+    closing = [m.start() for m in CLOSING.finditer(letter.view)]
+    stop = closing[-1] if closing else len(letter.view)
+    lines = [p for p in letter.paragraphs if p.start < stop and "\n" not in letter.view[p.start : p.end]]
+    return [line for line in lines if line.end - line.start <= 80]
 
 
 def _kind(view: str) -> ActorKind | None:

@@ -11,7 +11,7 @@ import re
 
 from kg.extract import concepts
 from kg.extract.layout import Letter
-from kg.extract.recipient import COMPANY_NAME
+from kg.extract.recipient import COMPANY_NAME, company_name
 from kg.record import Actor
 from kg.vocab import Vocabulary
 
@@ -20,7 +20,9 @@ _ALSO_SENT = re.compile(
     r"(?:sent|addressed|transmitted)\s+also)\s+to\b",
     re.I,
 )
-_OTHER_COMPANIES = re.compile(r"\bother\s+(?:companies|business\s+enterprises|enterprises|corporations|firms)\b", re.I)
+_OTHER_COMPANIES = re.compile(
+    r"\bother\s+(?:companies|business\s+enterprises|enterprises|corporations|firms)\b", re.I
+)
 
 
 def extract(letter: Letter, vocab: Vocabulary) -> tuple[list[Actor], bool]:
@@ -34,9 +36,15 @@ def extract(letter: Letter, vocab: Vocabulary) -> tuple[list[Actor], bool]:
         found: list[tuple[int, Actor]] = []
         for match in concepts.unique(concepts.find(vocab, view, "State", start=m.end(), end=end)):
             iso = concepts.iso3(match.concept)
-            found.append((match.start, Actor(kind="state", name=match.concept.pref_label, country=iso, evidence=evidence)))
+            found.append(
+                (
+                    match.start,
+                    Actor(kind="state", name=match.concept.pref_label, country=iso, evidence=evidence),
+                )
+            )
         for company in COMPANY_NAME.finditer(view, m.end(), end):
-            found.append((company.start(), Actor(kind="company", name=re.sub(r"\s+", " ", company.group(0)), evidence=evidence)))
+            name = company_name(company.group(0), at_sentence_end=company.end() >= end)
+            found.append((company.start(), Actor(kind="company", name=name, evidence=evidence)))
         actors += [actor for _, actor in sorted(found, key=lambda pair: pair[0])]
         if _OTHER_COMPANIES.search(view, m.end(), end):
             other_companies = True

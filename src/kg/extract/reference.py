@@ -21,9 +21,11 @@ _CORE = (
     r"(?P<country>[A-Z]{3})\s+(?P<number>\d{1,4})\s*/\s*(?P<year>(?:19|20)\d{2})(?!\d)"
 )
 REFERENCE_RE = re.compile(rf"(?<![\w/]){_CORE}")
-_LABELLED = re.compile(rf"\b(?i:REF(?:ERENCE)?)\s*[:.]?\s*{_CORE}")
+_LABELLED = re.compile(rf"\b(?i:REF(?:ERENCE)?)\s*[:.]{{0,2}}\s*{_CORE}")
 # A reference whose country code is missing, as damaged text has it ("UA 10/2019").
-_DAMAGED = re.compile(rf"(?<![\w/])(?P<type>{_TYPE})\s+(?P<number>\d{{1,4}})\s*/\s*(?P<year>(?:19|20)\d{{2}})(?!\d)")
+_DAMAGED = re.compile(
+    rf"(?<![\w/])(?P<type>{_TYPE})\s+(?P<number>\d{{1,4}})\s*/\s*(?P<year>(?:19|20)\d{{2}})(?!\d)"
+)
 _LOOSE = re.compile(
     r"^\s*(?P<type>[A-Za-z]{2,3})\s+(?P<country>[A-Za-z]{3})\s+(?P<number>\d{1,4})\s*/\s*(?P<year>\d{4})\s*$"
 )
@@ -52,7 +54,9 @@ def parse_reference(value: str) -> ReferenceParts:
     """
     m = _LOOSE.match(value)
     if m is None:
-        raise ValueError(f"not a communication reference: {value!r}; expected TYPE COUNTRY NUMBER/YEAR, e.g. AL OTH 70/2020")
+        raise ValueError(
+            f"not a communication reference: {value!r}; expected TYPE COUNTRY NUMBER/YEAR, e.g. AL OTH 70/2020"
+        )
     return ReferenceParts(
         type=m.group("type").upper(),
         country=m.group("country").upper(),
@@ -109,7 +113,10 @@ def own_reference(letter: Letter) -> tuple[FoundReference, Evidence] | None:
     references = find_references(letter)
     for ref in references:
         line = letter.line_at(ref.start)
-        if line is not None and letter.view[line.start : line.end].strip() == letter.view[ref.start : ref.end]:
+        if (
+            line is not None
+            and letter.view[line.start : line.end].strip() == letter.view[ref.start : ref.end]
+        ):
             return ref, letter.evidence(ref.start, ref.end)
     if references:
         ref = references[0]

@@ -8,6 +8,7 @@ so it is reported in a warning and not recorded.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from kg.extract.layout import Letter
 from kg.extract.reference import FoundReference, find_damaged, find_references
@@ -22,7 +23,9 @@ def extract(letter: Letter, own: str | None) -> list[RelatedReference]:
     previous_end = 0
     for ref in find_references(letter):
         reference = ref.reference
-        relation = "follow_up" if _follow_up(letter, ref, previous_end) else "related"
+        relation: Literal["related", "follow_up"] = (
+            "follow_up" if _follow_up(letter, ref, previous_end) else "related"
+        )
         previous_end = ref.end
         if reference in seen:
             continue
@@ -32,7 +35,9 @@ def extract(letter: Letter, own: str | None) -> list[RelatedReference]:
     for position, text in find_damaged(letter):
         line = letter.line_at(position)
         where = f"line {letter.text.count(chr(10), 0, position) + 1}" if line else f"offset {position}"
-        letter.warn(f"reference {text!r} ({where}) has no country code; it was not recorded as a related reference")
+        letter.warn(
+            f"reference {text!r} ({where}) has no country code; it was not recorded as a related reference"
+        )
     return found
 
 

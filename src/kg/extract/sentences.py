@@ -14,8 +14,44 @@ from kg.extract.layout import Letter, Span
 
 # Words after which a full stop does not end a sentence.
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st no nos para paras art arts e.g i.e etc vs cf jr sr inc ltd co corp "
-    "l.p s.a u.s u.k p pp vol op fig ch sec rev h.e".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "no",
+        "nos",
+        "para",
+        "paras",
+        "art",
+        "arts",
+        "e.g",
+        "i.e",
+        "etc",
+        "vs",
+        "cf",
+        "jr",
+        "sr",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "l.p",
+        "s.a",
+        "u.s",
+        "u.k",
+        "p",
+        "pp",
+        "vol",
+        "op",
+        "fig",
+        "ch",
+        "sec",
+        "rev",
+        "h.e",
+    ]
 )
 _END = re.compile(r"[.!?][\"”’)\]]*(?=\s)|\n(?=[ \t]*\d{1,2}[.)]\s)")
 _START = re.compile(r"\s*[\"“‘(\[]?[A-Z0-9]")

@@ -19,24 +19,48 @@ CLOSING = re.compile(
     r"(?:Sincerely|Respectfully)(?:\s+yours)?\s*,)",
     re.I,
 )
-_TITLE = re.compile(
-    r"(?:(?:UN|United\s+Nations)\s+)?(?P<title>Chair[-‐–]Rapporteur|Vice[-‐–]Chair(?:[-‐–]Rapporteur)?|Chairperson|Chair|"
-    r"Special\s+Rapporteur|Independent\s+Expert|Special\s+Representative|Rapporteur|Member)\b"
+_TITLE_TEXT = (
+    r"(?:(?:UN|United\s+Nations)\s+)?(?P<title>Chair[-‐–]Rapporteur|Vice[-‐–]Chair(?:[-‐–]Rapporteur)?|"
+    r"Chairperson|Chair|Special\s+Rapporteur|Independent\s+Expert|Special\s+Representative|Rapporteur|Member)\b"
 )
+# At the start of a line; anywhere (not inside "Chair-Rapporteur") when line breaks were lost.
+_TITLE = re.compile(_TITLE_TEXT)
+_TITLE_ANYWHERE = re.compile(r"(?<![\w‐–-])" + _TITLE_TEXT)
 _ANNEX = re.compile(r"\s*Annex(?:e|es)?\b", re.I)
-_PARTICLE = {"de", "del", "della", "der", "van", "von", "da", "das", "dos", "du", "la", "le", "bin", "ibn", "al", "el", "y"}
+_ANNEX_WORD = re.compile(r"\bAnnex(?:e|es)?\b")
+_PARTICLE = {
+    "de",
+    "del",
+    "della",
+    "der",
+    "van",
+    "von",
+    "da",
+    "das",
+    "dos",
+    "du",
+    "la",
+    "le",
+    "bin",
+    "ibn",
+    "al",
+    "el",
+    "y",
+}
 
 
 def extract(letter: Letter, vocab: Vocabulary) -> list[Signatory]:
-    closing = None
-    for closing in CLOSING.finditer(letter.view):
-        pass
-    if closing is None:
+    closings = list(CLOSING.finditer(letter.view))
+    if not closings:
         letter.warn("no signature block found (the text may be truncated)")
         return []
+    closing = closings[-1]
     region = Span(closing.end(), annex_start(letter, closing.end()))
     lines = [line for line in letter.lines if region.start <= line.start < region.end]
     signatories = _from_lines(letter, vocab, lines)
+    if not signatories:
+        annex = _ANNEX_WORD.search(letter.view, region.start, region.end)
+        signatories = _from_flat(letter, vocab, Span(region.start, annex.start() if annex else region.end))
     if not signatories:
         letter.warn("no signature block found after the closing formula (the text may be truncated)")
     return signatories
@@ -45,7 +69,11 @@ def extract(letter: Letter, vocab: Vocabulary) -> list[Signatory]:
 def annex_start(letter: Letter, start: int) -> int:
     """Where an annex heading starts after ``start``: the annex cites norms, not facts or signatures."""
     for line in letter.lines:
-        if line.start >= start and line.end - line.start <= 60 and _ANNEX.match(letter.view, line.start, line.end):
+        if (
+            line.start >= start
+            and line.end - line.start <= 60
+            and _ANNEX.match(letter.view, line.start, line.end)
+        ):
             return line.start
     return len(letter.view)
 
@@ -73,16 +101,43 @@ def _from_lines(letter: Letter, vocab: Vocabulary, lines: list[Span]) -> list[Si
             i += 1
             continue
         j = i + 1
-        while j + 1 < len(lines) and not _starts_entry(letter, lines, j + 1) and not _blank_between(view, lines[j], lines[j + 1]):
+        while (
+            j + 1 < len(lines)
+            and not _starts_entry(letter, lines, j + 1)
+            and not _blank_between(view, lines[j], lines[j + 1])
+        ):
             j += 1
         found.append(_signatory(letter, vocab, name_line, Span(title_line.start, lines[j].end)))
         i = j + 1
     return found
 
 
+def _from_flat(letter: Letter, vocab: Vocabulary, region: Span) -> list[Signatory]:
+    """A block whose line breaks were lost: each title starts an entry, the words before it are the name."""
+    view = letter.view
+    found: list[Signatory] = []
+    pos = region.start
+    for title in _TITLE_ANYWHERE.finditer(view, region.start, region.end):
+        if title.start() < pos:
+            continue
+        name = letter.trim(pos, title.start())
+        if not _is_name(view[name.start : name.end]):
+            continue
+        matches = concepts.find(vocab, view, "Mandate", start=title.start(), end=region.end)
+        mandate = matches[0] if matches and matches[0].start <= title.end() + 15 else None
+        end = mandate.end if mandate else title.end()
+        found.append(_signatory(letter, vocab, name, Span(title.start(), end)))
+        pos = end
+    return found
+
+
 def _starts_entry(letter: Letter, lines: list[Span], k: int) -> bool:
     view = letter.view
-    return k + 1 < len(lines) and _is_name(view[lines[k].start : lines[k].end]) and _is_title(letter, lines[k + 1])
+    return (
+        k + 1 < len(lines)
+        and _is_name(view[lines[k].start : lines[k].end])
+        and _is_title(letter, lines[k + 1])
+    )
 
 
 def _blank_between(view: str, a: Span, b: Span) -> bool:
