@@ -43,7 +43,9 @@ def median_ms(fn: Callable[[], object], repeat: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--letters", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "corpus")
+    parser.add_argument(
+        "--letters", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "corpus"
+    )
     args = parser.parse_args()
     letters = sorted(args.letters.glob("*.txt"))
     if not letters:
@@ -74,7 +76,9 @@ def main() -> None:
             ),
             max(1, args.repeat // 2),
         )
-        ours_store = median_ms(lambda doc=doc: store.replace_graph(str(doc.graph_iri), doc.graph), args.repeat)
+        ours_store = median_ms(
+            lambda doc=doc: store.replace_graph(str(doc.graph_iri), doc.graph), args.repeat
+        )
 
         def rdflib_add(doc: object = doc) -> None:
             ds = Dataset()

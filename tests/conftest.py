@@ -100,7 +100,8 @@ t:SYL a kg:State ; skos:prefLabel "Sylvania"@en ; kg:isoAlpha3 "SYL" ; kg:isoAlp
 t:forced-labour a kg:HumanRightsIssue ; skos:prefLabel "forced labour"@en ; skos:altLabel "forced labor"@en .
 t:river-pollution a kg:HumanRightsIssue ; skos:prefLabel "river pollution"@en ;
     skos:altLabel "pollution of the river"@en .
-t:forced-eviction a kg:HumanRightsIssue ; skos:prefLabel "forced eviction"@en ; skos:altLabel "forced evictions"@en .
+t:forced-eviction a kg:HumanRightsIssue ; skos:prefLabel "forced eviction"@en ; skos:altLabel "forced \
+evictions"@en .
 t:workers a kg:AffectedGroup ; skos:prefLabel "workers"@en ; skos:altLabel "miners"@en .
 t:fishers a kg:AffectedGroup ; skos:prefLabel "fishing communities"@en .
 t:mining a kg:Sector ; skos:prefLabel "mining"@en ; skos:altLabel "extractive sector"@en .
@@ -115,7 +116,8 @@ t:gp13 a kg:GuidingPrinciple ; skos:prefLabel "Guiding Principle 13"@en ; kg:pri
 LETTER = """\
 PALAIS DES NATIONS • 1211 GENEVA 10, SWITZERLAND
 
-Mandates of the Special Rapporteur on the right to clean rivers and the Working Group on mining and human rights
+Mandates of the Special Rapporteur on the right to clean rivers and the Working Group on mining and \
+human rights
 
 REFERENCE: AL OTH 5/2031
 
@@ -127,7 +129,8 @@ We have the honour to address you in our capacities as Working Group on mining a
 Rapporteur on the right to clean rivers, pursuant to Human Rights Council resolutions 52/2 and 51/1.
 
 We are independent human rights experts appointed and mandated by the United Nations Human Rights Council to \
-report and advise on human rights issues. We are part of the special procedures system of the United Nations. \
+report and advise on human rights issues. We are part of the special procedures system of the United \
+Nations. \
 The intervention may relate to a human rights violation that has already occurred.
 
 In this connection, we have received information that your company may be involved in river pollution and \
@@ -135,15 +138,18 @@ forced labour affecting fishing communities in the Lowmarsh Northern Province (L
 
 According to the information received:
 
-Since 2029 the Ruritanian authorities have allegedly forced more than 2,500 miners and other workers to dig in \
-the Lowmarsh pits under the “Golden River” programme. Between 2030 and 2031 tens of thousands of fish died in \
+Since 2029 the Ruritanian authorities have allegedly forced more than 2,500 miners and other workers to \
+dig in \
+the Lowmarsh pits under the “Golden River” programme. Between 2030 and 2031 tens of thousands of fish \
+died in \
 Lowmarsh as a result of the pollution of the river, which the mining company
 
 Acme Mining Ltd
 
 denies.
 
-As it is our responsibility, under the mandates provided to us by the Human Rights Council, to seek to clarify \
+As it is our responsibility, under the mandates provided to us by the Human Rights Council, to seek to \
+clarify \
 all cases brought to our attention, we would be grateful for your observations on the following matters:
 
 1. Please provide any additional information you may have on the above-mentioned allegations.

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.errors import InputError
@@ -192,7 +192,10 @@ def test_state_recipient_comes_from_the_reference_code(mini_vocab) -> None:
 
 
 def test_company_named_next_to_your_company(mini_vocab) -> None:
-    text = "REFERENCE: AL OTH 1/2030\n\nDear Ms. Quill,\n\nWe hear that your company, Orbis Holdings Ltd, dug a pit."
+    text = (
+        "REFERENCE: AL OTH 1/2030\n\nDear Ms. Quill,\n\nWe hear that your company, Orbis Holdings Ltd, "
+        "dug a pit."
+    )
     letter = letter_of(text)
     found, evidence = reference.own_reference(letter)
     actor = recipient.recipient(letter, found.parts, evidence, mini_vocab)
@@ -209,6 +212,22 @@ def test_unnamed_company_is_a_warning_not_a_guess(mini_vocab) -> None:
     assert any("not named in the text" in w for w in letter.warnings)
 
 
+@pytest.mark.parametrize(
+    ("written", "honorific", "name"),
+    [
+        ("Dear Mr Brook,", "Mr.", "Brook"),
+        ("Dear Dr. Ada Brook,", "Dr.", "Ada Brook"),
+        ("Dear Sir/Madam,", "Sir", None),
+        ("Your Excellency,", "Excellency", None),
+    ],
+)
+def test_salutation_forms(written: str, honorific: str, name: str | None) -> None:
+    letter = letter_of(f"REFERENCE: AL RUR 1/2030\n\n{written}\n\nWe write.")
+    person, _ = recipient.salutation(letter, before=len(letter.text))
+    assert (person.honorific, person.name) == (honorific, name)
+    assert not letter.warnings
+
+
 def test_salutation_without_a_name_is_warned() -> None:
     letter = letter_of("Dear Mr. ,\n\nWe write.")
     person, _ = recipient.salutation(letter, before=len(letter.text))
@@ -218,13 +237,17 @@ def test_salutation_without_a_name_is_warned() -> None:
 
 # -- mandates -----------------------------------------------------------------------------
 
-_HEADER = "Mandates of the Special Rapporteur on the right to clean rivers and the Working Group on mining and human rights\n\n"
+_HEADER = (
+    "Mandates of the Special Rapporteur on the right to clean rivers and the Working Group on mining and "
+    "human rights\n\n"
+)
 
 
 def test_mandates_follow_the_opening_sentence_and_pair_by_order(mini_vocab) -> None:
     text = _HEADER + (
         "Dear Ms. Quill,\n\nWe write in our capacities as Working Group on mining and human rights and "
-        "Special Rapporteur on the right to clean rivers, pursuant to Human Rights Council resolutions 52/2 and 51/1."
+        "Special Rapporteur on the right to clean rivers, pursuant to Human Rights Council resolutions "
+        "52/2 and 51/1."
     )
     letter = letter_of(text)
     found = mandates.extract(letter, mini_vocab, body_start=text.index("We write"))
@@ -239,7 +262,8 @@ def test_mandates_follow_the_opening_sentence_and_pair_by_order(mini_vocab) -> N
 
 def test_vocabulary_corrects_a_pairing_the_order_contradicts(mini_vocab) -> None:
     text = (
-        "Excellency,\n\nWe write in our capacities as Working Group on mining and human rights and Special Rapporteur "
+        "Excellency,\n\nWe write in our capacities as Working Group on mining and human rights and "
+        "Special Rapporteur "
         "on the right to clean rivers, pursuant to Human Rights Council resolutions 51/1 and 52/2."
     )
     letter = letter_of(text)
@@ -250,7 +274,8 @@ def test_vocabulary_corrects_a_pairing_the_order_contradicts(mini_vocab) -> None
 
 def test_count_mismatch_pairs_only_what_the_vocabulary_confirms(mini_vocab) -> None:
     text = (
-        "Excellency,\n\nI write in my capacity as Special Rapporteur on clean rivers and Independent Expert on "
+        "Excellency,\n\nI write in my capacity as Special Rapporteur on clean rivers and Independent "
+        "Expert on "
         "lighthouse keepers, pursuant to Human Rights Council resolution 51/1."
     )
     letter = letter_of(text)
@@ -264,7 +289,8 @@ def test_count_mismatch_pairs_only_what_the_vocabulary_confirms(mini_vocab) -> N
 
 def test_unknown_mandate_is_warned_and_recovered_from_the_header(mini_vocab) -> None:
     text = _HEADER + (
-        "Excellency,\n\nWe write in our capacities as the Special Rapporteur on river health and the Working Group "
+        "Excellency,\n\nWe write in our capacities as the Special Rapporteur on river health and the "
+        "Working Group "
         "on mining and human rights, pursuant to Human Rights Council resolutions 51/1 and 52/2."
     )
     letter = letter_of(text)
@@ -286,7 +312,8 @@ def test_header_list_is_the_fall_back(mini_vocab) -> None:
 
 def test_signature_block(mini_vocab) -> None:
     text = (
-        "Please accept, Excellency, the assurances of our highest consideration.\n\nAda Brook\nSpecial Rapporteur on "
+        "Please accept, Excellency, the assurances of our highest consideration.\n\nAda Brook\nSpecial "
+        "Rapporteur on "
         "the right to clean rivers\n\nBen Stone\nVice-Chair of the Working Group on mining and human rights\n"
     )
     got = signatories.extract(letter_of(text), mini_vocab)
@@ -319,7 +346,10 @@ def test_questions_span_page_breaks_and_stop_at_the_next_paragraph(mini_vocab) -
 
 
 def test_questions_in_flattened_text(mini_vocab) -> None:
-    text = "our observations on the following matters: 1. Please explain. 2. Please describe. This communication and any response will be public."
+    text = (
+        "our observations on the following matters: 1. Please explain. 2. Please describe. This "
+        "communication and any response will be public."
+    )
     found, _ = questions.extract(letter_of(text), mini_vocab)
     assert [(q.number, q.text) for q in found] == [(1, "Please explain."), (2, "Please describe.")]
 
@@ -350,7 +380,10 @@ def test_norms_expand_ranges_and_read_articles(mini_vocab) -> None:
 
 
 def test_also_sent_to_keeps_the_letter_order(mini_vocab) -> None:
-    text = "Letters expressing similar concerns are also sent to the Governments of Sylvania and Ruritania, and to Orbis Holdings Ltd."
+    text = (
+        "Letters expressing similar concerns are also sent to the Governments of Sylvania and Ruritania, "
+        "and to Orbis Holdings Ltd."
+    )
     actors, others = recipients_also.extract(letter_of(text), mini_vocab)
     assert [(a.kind, a.name) for a in actors] == [
         ("state", "Sylvania"),
@@ -372,7 +405,8 @@ def test_publication_delay_and_date() -> None:
 
 def test_allegation_details(mini_vocab) -> None:
     text = (
-        "We are independent human rights experts appointed by the Human Rights Council. We are part of the special "
+        "We are independent human rights experts appointed by the Human Rights Council. We are part of "
+        "the special "
         "procedures system. The intervention may relate to forced labour.\n\n"
         "We have received information that your company may be involved in forced labour of miners in the "
         "Upper Vale District (Vale) of Sylvania. Since 2028 the Government of Sylvania has allegedly sent "
@@ -396,6 +430,20 @@ def test_allegation_details(mini_vocab) -> None:
     assert (labour.period.start, labour.period.end) == (2028, None)
     assert [(q.value, q.qualifier, q.unit) for q in labour.quantities] == [(300, "about", "miners")]
     assert found["river pollution"].implicated == []
+
+
+def test_facts_after_the_resolutions_count(mini_vocab) -> None:
+    text = (
+        "REFERENCE: UA RUR 2/2030\n\nExcellency,\n\nI write in my capacity as Special Rapporteur "
+        "on clean rivers, pursuant to Human Rights Council resolution 51/1, and in connection with "
+        "the forced labour of miners in Ruritania since 2029.\n\nThe river is"
+    )
+    record = extract_text(text, vocabulary=mini_vocab)
+    [labour] = record.allegations
+    assert labour.issue == "forced labour"
+    assert labour.evidence[0].quote.startswith("and in connection with the forced labour")
+    assert [g.label for g in labour.affected_groups] == ["workers"]
+    assert labour.period.start == 2029
 
 
 # -- whole letters ------------------------------------------------------------------------
@@ -430,7 +478,8 @@ def test_fictional_letter_end_to_end(mini_vocab, fictional_letter: str, check_ev
 def test_flattened_letter_with_other_conventions(mini_vocab, check_evidence) -> None:
     """One line, date before the reference, month-first date, 'Yours sincerely', a Ref. label."""
     text = (
-        "Mandate of the Independent Expert on lighthouse keepers June 3, 2033 Ref.: UA GRF 12/2033 Excellency, "
+        "Mandate of the Independent Expert on lighthouse keepers June 3, 2033 Ref.: UA GRF 12/2033 "
+        "Excellency, "
         "I am writing to you in my capacity as Independent Expert on lighthouse keepers. I have received "
         "information that the Fenwickian police have subjected keepers to forced labor since 2031. "
         "Yours sincerely, Cy Lamp Independent Expert on lighthouse keepers"
@@ -450,7 +499,8 @@ def test_flattened_letter_with_other_conventions(mini_vocab, check_evidence) -> 
 
 
 REAL_VOCABULARY_LETTER = """\
-Mandates of the Special Rapporteur on the situation of human rights defenders and the Special Rapporteur on the rights of indigenous peoples
+Mandates of the Special Rapporteur on the situation of human rights defenders and the Special \
+Rapporteur on the rights of indigenous peoples
 
 Ref.: AL OTH 88/2031
 
@@ -458,21 +508,29 @@ March 2, 2032
 
 Dear Ms. Ferreira,
 
-We are writing to you in our capacities as Special Rapporteur on the situation of human rights defenders and Special Rapporteur on the rights of indigenous peoples, pursuant to Human Rights Council resolutions 43/16 and 42/20.
+We are writing to you in our capacities as Special Rapporteur on the situation of human rights \
+defenders and Special Rapporteur on the rights of indigenous peoples, pursuant to Human Rights Council \
+resolutions 43/16 and 42/20.
 
-We would like to bring to your attention information we have received concerning the forced evictions of indigenous peoples from the Altamira Region (Altamira) of Peru, allegedly linked to a copper mine operated by your company. Since 2029 about 1,200 residents of Altamira have reportedly been removed by Peruvian security forces under the "Green Corridor" programme.
+We would like to bring to your attention information we have received concerning the forced evictions \
+of indigenous peoples from the Altamira Region (Altamira) of Peru, allegedly linked to a copper mine \
+operated by your company. Since 2029 about 1,200 residents of Altamira have reportedly been removed by \
+Peruvian security forces under the "Green Corridor" programme.
 
                                     2
 Borealis Minerals S.A.
 
-Human rights defenders who opposed the mine were allegedly subjected to arbitrary detention, and two of them were killed between 2030 and 2031.
+Human rights defenders who opposed the mine were allegedly subjected to arbitrary detention, and two of \
+them were killed between 2030 and 2031.
 
 We would be grateful for your observations on the following matters:
 
 1) Please provide any additional information and any comment you may have on the above allegations.
-2) Please indicate what human rights due diligence your company has undertaken, in line with Guiding Principles 17 to 21, and what remediation it offers.
+2) Please indicate what human rights due diligence your company has undertaken, in line with Guiding \
+Principles 17 to 21, and what remediation it offers.
 
-This communication and any response received from your company will be made public via the communications reporting website within 60 days.
+This communication and any response received from your company will be made public via the \
+communications reporting website within 60 days.
 
 Please note that a copy of this letter has also been sent to the Governments of Peru and Canada.
 
@@ -541,7 +599,7 @@ def test_text_that_is_not_a_letter_is_refused(text: str, mini_vocab) -> None:
 
 @pytest.mark.parametrize("text", ["", "   \n\t ", "abc\x00def"])
 def test_empty_and_binary_text_is_refused(text: str, mini_vocab) -> None:
-    with pytest.raises(InputError, match="empty|binary"):
+    with pytest.raises(InputError, match=r"empty|binary"):
         extract_text(text, vocabulary=mini_vocab)
 
 
@@ -553,3 +611,24 @@ def test_truncated_letter_yields_what_it_states(mini_vocab, fictional_letter: st
     assert record.signatories == [] and record.questions == []
     assert "text ends mid-sentence: letter appears truncated" in record.warnings
     assert "no signature block found (the text may be truncated)" in record.warnings
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cut=st.integers(0, 4000), hole=st.tuples(st.integers(0, 4000), st.integers(0, 300)), flat=st.booleans()
+)
+def test_damaged_letters_never_crash(
+    mini_vocab, fictional_letter: str, check_evidence, cut, hole, flat
+) -> None:
+    """Any cut or hole in a letter yields a record (with sound evidence) or a clear InputError."""
+    start, size = hole
+    text = fictional_letter[:start] + fictional_letter[start + size :]
+    text = text[: max(1, len(text) - cut)]
+    if flat:
+        text = re.sub(r"\s+", " ", text)
+    try:
+        record = extract_text(text, vocabulary=mini_vocab)
+    except InputError as exc:
+        assert "does not look like" in str(exc) or "empty" in str(exc)
+        return
+    check_evidence(text, record)

@@ -18,7 +18,7 @@ def test_published_schema_matches_the_models():
     published = json.loads(SCHEMA_FILE.read_text())
     assert published == json_schema(), (
         "schema/record.schema.json is stale: regenerate it with "
-        "python3 -c \"import json,kg.record as r;print(json.dumps(r.json_schema(),indent=2,sort_keys=True))\""
+        'python3 -c "import json,kg.record as r;print(json.dumps(r.json_schema(),indent=2,sort_keys=True))"'
     )
 
 

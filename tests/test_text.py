@@ -80,7 +80,7 @@ def test_pdf_letter_is_read_and_extracted(tmp_path: Path, mini_vocab, check_evid
 
 def test_pdf_without_text_layer_is_refused(tmp_path: Path) -> None:
     path = make_pdf(tmp_path / "scan.pdf", [], text=False)
-    with pytest.raises(InputError, match="no text layer.*OCR"):
+    with pytest.raises(InputError, match=r"no text layer.*OCR"):
         read_text(path)
 
 
@@ -122,7 +122,7 @@ def test_unreadable_bytes_are_refused(data: bytes, message: str) -> None:
 
 
 def test_missing_file_names_the_path(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="nowhere.txt: cannot be read"):
+    with pytest.raises(InputError, match=r"nowhere\.txt: cannot be read"):
         read_text(tmp_path / "nowhere.txt")
 
 
@@ -138,5 +138,5 @@ def test_extract_file_on_text(tmp_path: Path, mini_vocab, fictional_letter: str)
 def test_extract_file_names_the_file_when_it_is_not_a_letter(tmp_path: Path, mini_vocab) -> None:
     path = tmp_path / "recipe.txt"
     path.write_text("Mix the flour and the eggs, then bake.", encoding="utf-8")
-    with pytest.raises(InputError, match="recipe.txt does not look like"):
+    with pytest.raises(InputError, match=r"recipe\.txt does not look like"):
         extract_file(path, vocabulary=mini_vocab)

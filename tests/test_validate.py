@@ -7,11 +7,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from pyshacl import Validator
 from pyshacl import validate as pyshacl_validate
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import RDF, SH
 
 from kg import resources
+from kg.errors import InputError
 from kg.rdf import DocumentGraph, record_to_graph
 from kg.record import CommunicationRecord, load_record
 from kg.validate import (
@@ -24,6 +26,7 @@ from kg.validate import (
     exit_code,
     format_report,
     validate_document,
+    validate_file,
     validate_graph,
     validate_vocabularies,
 )
@@ -96,13 +99,12 @@ def test_report_text_names_focus_path_message_value_and_evidence(record, vocab) 
     report = validate_document(_doc(_broken(record), vocab), vocab=vocab)
     text = format_report(report, source="letters/AL_CHN_901_2020.txt")
     assert text.startswith("letters/AL_CHN_901_2020.txt: does not conform (")
-    block = text.split("\n\n")[1 + [r.shape for r in report.results].index(
-        "https://w3id.org/kg-spcomm/shapes#Communication-publishedAfterSending"
-    )]
+    late = "https://w3id.org/kg-spcomm/shapes#Communication-publishedAfterSending"
+    block = text.split("\n\n")[1 + [r.shape for r in report.results].index(late)]
     assert block.startswith("Violation: The publication date (kg:publicationDate) is before the date sent")
     assert f"  focus:    <{COMM}>" in block
     assert "  path:     kg:dateSent" in block
-    assert '  value:    2020-12-10' in block
+    assert "  value:    2020-12-10" in block
     assert '  evidence: "10 December 2020" (characters 20-36)' in block
     assert "  shape:    kgsh:Communication-publishedAfterSending" in block
 
@@ -195,3 +197,48 @@ def test_vocabularies_validate_clean() -> None:
         pytest.skip("ontology/vocab has no vocabulary files yet")
     report = validate_vocabularies()
     assert report.conforms, format_report(report, source="ontology/vocab")
+
+
+def test_values_shacl_cannot_compare_are_bad_input(record, vocab, monkeypatch) -> None:
+    """pySHACL raises TypeError on values rdflib cannot order (two xsd:gYear, one after the
+    other): that is bad input (exit code 2), not a crash. Simulated, because whether rdflib
+    raises depends on process-wide literal conversions that OWL-RL changes."""
+
+    class Refusing(Validator):
+        def run(self) -> tuple[bool, Graph, str]:
+            raise TypeError("'<=' not supported between instances of 'Literal' and 'Literal'")
+
+    monkeypatch.setattr("kg.validate.Validator", Refusing)
+    with pytest.raises(InputError, match="datatype the ontology declares"):
+        validate_document(_doc(record, vocab), vocab=vocab)
+
+
+def test_validate_file_reads_rdf_by_suffix(record, vocab, tmp_path) -> None:
+    doc = _doc(_broken(record), vocab)
+    for suffix, fmt in ((".ttl", "turtle"), (".nt", "nt")):
+        path = tmp_path / f"doc{suffix}"
+        doc.graph.serialize(path, format=fmt, encoding="utf-8")
+        assert _keys(validate_file(path, vocab=vocab)) == _keys(validate_document(doc, vocab=vocab))
+    quads = tmp_path / "doc.nq"
+    dataset = Dataset()
+    named = dataset.graph(doc.graph_iri)
+    for triple in doc.graph:
+        named.add(triple)
+    dataset.serialize(quads, format="nquads", encoding="utf-8")
+    assert _keys(validate_file(quads, vocab=vocab)) == _keys(validate_document(doc, vocab=vocab))
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("bad.ttl", "garbage"),
+        ("doc.csv", "a,b"),
+        ("bad.nt", "<a> <b> ."),
+        ("laughs.rdf", '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><r>&a;</r>'),
+    ],
+)
+def test_unreadable_files_are_bad_input(tmp_path, name, content) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=str(path)):
+        validate_file(path)

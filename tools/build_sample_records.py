@@ -32,7 +32,9 @@ def build() -> dict[Path, str]:
         curated = curation.get(record.reference or "", {})
         for field, value in curated.get("set", {}).items():
             data[field] = value
-            data.setdefault("warnings", []).append(f"{field}: set from the public record ({curated['source']})")
+            data.setdefault("warnings", []).append(
+                f"{field}: set from the public record ({curated['source']})"
+            )
         record = CommunicationRecord.model_validate(data)
         files[SAMPLE / f"{letter.stem}.json"] = record.to_json() + "\n"
     return files
@@ -40,7 +42,9 @@ def build() -> dict[Path, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="Exit 1 if a sample file differs from a rebuild.")
+    parser.add_argument(
+        "--check", action="store_true", help="Exit 1 if a sample file differs from a rebuild."
+    )
     args = parser.parse_args()
     if not CORPUS.is_dir():
         print(f"no corpus at {CORPUS}", file=sys.stderr)
@@ -53,7 +57,10 @@ def main() -> int:
         else:
             path.write_text(text, encoding="utf-8")
     if stale:
-        print(f"stale sample records: {', '.join(stale)}; run python tools/build_sample_records.py", file=sys.stderr)
+        print(
+            f"stale sample records: {', '.join(stale)}; run python tools/build_sample_records.py",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -53,7 +53,9 @@ class CannedQuery:
             return self.sparql
         match = _WHERE.search(self.sparql)
         if match is None:
-            raise QueryError(f"query {self.name!r} has parameters but no WHERE {{ ... }} group to bind them in")
+            raise QueryError(
+                f"query {self.name!r} has parameters but no WHERE {{ ... }} group to bind them in"
+            )
         names = " ".join(f"?{name}" for name in bound)
         terms = " ".join(str(term) for term in bound.values())
         block = f"\n  VALUES ({names}) {{ ({terms}) }}\n"

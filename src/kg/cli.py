@@ -240,10 +240,8 @@ def validate(
 
     Example: kg validate letters/AL_OTH_70_2020.txt
     """
-    from rdflib import Graph
-
     from kg.ingest import build_document, iter_inputs, read_record
-    from kg.validate import format_report, validate_document, validate_graph
+    from kg.validate import RDF_FORMATS, format_report, validate_document, validate_file, validate_graph
     from kg.vocab import load_vocabulary
 
     settings = _settings(data_dir, base_iri)
@@ -257,8 +255,8 @@ def validate(
             raise typer.Exit(0 if report.conforms else 1)
         vocab = load_vocabulary()
         for path in iter_inputs(paths):
-            if path.suffix.lower() in (".ttl", ".nt", ".trig", ".nq", ".jsonld"):
-                report = validate_graph(Graph().parse(path))
+            if path.suffix.lower() in RDF_FORMATS:
+                report = validate_file(path, vocab=vocab)
             else:
                 report = validate_document(build_document(read_record(path), settings, vocab), vocab=vocab)
             out.print(format_report(report, source=str(path)), highlight=False)

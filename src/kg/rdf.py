@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from decimal import Decimal
 
 from rdflib import XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS
@@ -148,7 +149,14 @@ class _Builder:
 
     def recipients(self) -> None:
         r, c = self.record, self.comm
-        if r.recipient is not None and (node := self.actor(r.recipient)) is not None:
+        if r.recipient is not None:
+            node = self.actor(r.recipient)
+            if node is None:
+                # The letter shows what kind of actor it went to ("your company") without naming it:
+                # record that much, unnamed, rather than inventing a name or losing the fact.
+                node = URIRef(f"{c}/recipient")
+                self.add(node, RDF.type, _ACTOR_CLASSES[r.recipient.kind])
+                self.add(node, RDFS.comment, Literal("recipient not named in the source text"))
             self.add(c, KG.addressedTo, node)
             self.evidence(c, r.recipient.evidence, "recipient")
         if r.addressee_person is not None and (r.addressee_person.name or r.addressee_person.honorific):
@@ -283,7 +291,7 @@ class _Builder:
                 q = URIRef(f"{a}/quantity/{index}")
                 self.add(a, KG.hasQuantity, q)
                 self.add(q, RDF.type, KG.Quantity)
-                self.add(q, KG.quantityValue, Literal(quantity.value, datatype=XSD.decimal))
+                self.add(q, KG.quantityValue, Literal(Decimal(str(quantity.value)), datatype=XSD.decimal))
                 self.text(q, KG.quantityQualifier, quantity.qualifier)
                 self.add(q, KG.quantityUnit, Literal(quantity.unit))
             for evidence in allegation.evidence:

@@ -16,6 +16,7 @@ Run as ``python -m kg.reason FILE.nt [JAVA]`` it is the child: it prints one JSO
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -152,10 +153,8 @@ def _run_child(path: Path, java: str, timeout_s: float) -> dict[str, object] | s
 
 def _kill_group(child: subprocess.Popen[str]) -> None:
     """Kill the child and the Java process it started: they share the child's session."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(child.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _result(answer: dict[str, object], merged: Graph, seconds: float) -> ReasonerResult:
@@ -220,7 +219,7 @@ def _child_main(path: str, java: str) -> dict[str, object]:
     except owlready2.OwlReadyJavaError as exc:
         lines = [line for line in str(exc).splitlines() if line.strip() and not line.startswith("\tat ")]
         return {"status": "error", "message": " ".join(lines[:4])}
-    unsatisfiable = sorted(c.iri for c in world.inconsistent_classes())
+    unsatisfiable = sorted(c.iri for c in world.inconsistent_classes() if c.iri != str(OWL.Nothing))
     return {"status": "consistent", "unsatisfiable": unsatisfiable}
 
 

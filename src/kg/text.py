@@ -10,7 +10,6 @@ and what to do.
 from __future__ import annotations
 
 import io
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from kg.errors import InputError
 PDF_MEDIA_TYPE = "application/pdf"
 TEXT_MEDIA_TYPE = "text/plain"
 _PDF_MAGIC = b"%PDF-"
-# Bytes that never occur in text files except as binary content (NUL and C0 controls but tab, LF, FF, CR, ESC).
+# Bytes that text files do not contain: NUL and the C0 controls other than tab, LF, FF, CR and ESC.
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 
 
@@ -71,7 +70,8 @@ def _decode(data: bytes, name: str) -> str:
     controls = sum(sample.count(bytes([b])) for b in _CONTROL)
     if b"\x00" in sample or controls > len(sample) // 100 + 2:
         raise InputError(
-            f"{name} is a binary file, not text or PDF: kg reads letters as UTF-8 text (.txt) or PDF with a text layer"
+            f"{name} is a binary file, not text or PDF: kg reads letters as UTF-8 text (.txt) "
+            "or as PDF with a text layer"
         )
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -87,10 +87,8 @@ def _normalise(text: str) -> str:
 
 def _pdf_text(data: bytes, name: str) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
-    # pypdf reports recoverable damage through logging; the text layer is what matters here.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
@@ -100,7 +98,8 @@ def _pdf_text(data: bytes, name: str) -> str:
         pages = [page.extract_text() or "" for page in reader.pages]
     except InputError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    # A damaged file can fail deep inside the parser with any of these; none is kg's own bug.
+    except (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError, OSError) as exc:
         raise InputError(
             f"{name}: not a readable PDF ({exc}); re-export the letter as PDF or as text"
         ) from exc

@@ -2,21 +2,23 @@
 
 Validating the whole store for every new letter would cost time that grows with the
 store; a document graph instead carries everything its shapes look at, except the
-facts of the vocabulary IRIs it points to (a mandate's class, a State's ISO codes, a
-Guiding Principle's number). Those are copied in from the vocabulary, one hop deep,
-together with the ontology's ``rdfs:subClassOf`` triples so that ``sh:class`` and
-``sh:targetClass`` see subclasses without running an inference engine.
+facts of the vocabulary IRIs it points to (a mandate's class, a State's alpha-3 code).
+Those are copied in from the vocabulary, one hop deep, together with the ontology's
+``rdfs:subClassOf`` triples so that ``sh:class`` and ``sh:targetClass`` see subclasses
+without running an inference engine. The vocabulary itself is validated separately
+(``validate_vocabularies``), once, not with every letter.
 
 Shapes live in ``shapes/``: every file except ``vocabularies.ttl`` applies to documents;
 ``validate_vocabularies`` uses them all. They are parsed once per process and shared
 under a lock, because pySHACL writes into the shapes graph it is given (pySHACL issue
 #314).
 
-Exit codes of ``kg validate``, which maps reports to them with ``exit_code``:
+Exit codes of ``kg validate`` (``exit_code`` maps a report to the first two):
 
 * 0: the data conforms (it may still carry warnings and infos);
 * 1: at least one ``sh:Violation``;
-* 2: bad input or usage: a file that cannot be read or parsed, a wrong option.
+* 2: bad input or usage: a file that cannot be read or parsed (``validate_file`` and
+  ``validate_graph`` raise ``kg.errors.InputError`` for it), a wrong option.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from rdflib.term import Node
 
 from kg import resources
 from kg.config import ONTOLOGY_NS, VOCAB_NS
+from kg.errors import InputError
 from kg.rdf import DocumentGraph
 from kg.vocab import Vocabulary, load_vocabulary
 
@@ -51,6 +54,7 @@ __all__ = [
     "exit_code",
     "format_report",
     "validate_document",
+    "validate_file",
     "validate_graph",
     "validate_vocabularies",
 ]
@@ -68,8 +72,11 @@ _ILL_TYPED = "urn:kg:ill-typed:"
 Severity = TypingLiteral["Violation", "Warning", "Info"]
 _SEVERITIES: dict[Node, Severity] = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
-# What a document graph needs to know about a vocabulary IRI it points to.
-_CONTEXT_PROPERTIES = (RDF.type, KG.isoAlpha3, KG.isoAlpha2, KG.principleNumber)
+# What the document shapes read of a vocabulary IRI a document points to: its classes
+# (sh:class) and a State's alpha-3 code (the reference country check). Results about the
+# vocabulary nodes themselves are dropped, so nothing else is needed; the comparison with
+# a plain pySHACL run over the whole vocabulary in tests/test_validate.py guards this.
+_CONTEXT_PROPERTIES = (RDF.type, KG.isoAlpha3)
 
 # Which evidence field (kg.rdf's kg:evidenceField) states the value of a property, so a
 # result about kg:dateSent shows the date line rather than any quote of the letter.
@@ -157,7 +164,16 @@ class _ShapeSet:
                 options={"inference": "none", "inplace": True, "advanced": False},
             )
             validator.shacl_graph = self.shapes_graph
-            _conforms, report, _text = validator.run()
+            try:
+                _conforms, report, _text = validator.run()
+            except TypeError as exc:
+                # pySHACL compares values with Python's operators; two values rdflib cannot
+                # order (say two xsd:gYear where the ontology wants xsd:date) raise.
+                raise InputError(
+                    f"the data has values SHACL cannot compare ({exc}); give each property the "
+                    "datatype the ontology declares (kg:dateSent and kg:publicationDate are xsd:date, "
+                    "kg:startOffset and kg:endOffset xsd:integer)"
+                ) from exc
         return report
 
 
@@ -251,6 +267,8 @@ def validate_document(doc: DocumentGraph, *, vocab: Vocabulary | None = None) ->
 def validate_graph(graph: Graph, *, vocab: Vocabulary | None = None) -> ValidationReport:
     """Validate any graph of documents (an RDF file, the store's document graphs) the same way.
 
+    Raises ``kg.errors.InputError`` (exit code 2) for data pySHACL cannot evaluate.
+
     Vocabulary facts the graph does not carry itself are taken from ``vocab`` (by default
     the shared vocabulary), so a document exported on its own validates as it did at
     ingest. Results about vocabulary nodes that are only context are left out: the
@@ -258,6 +276,40 @@ def validate_graph(graph: Graph, *, vocab: Vocabulary | None = None) -> Validati
     """
     data = _data_graph(graph, vocab if vocab is not None else load_vocabulary())
     return _report(_document_shapes().run(data.graph), data.graph, skip=data.context_only)
+
+
+RDF_FORMATS = {
+    ".ttl": "turtle",
+    ".nt": "nt",
+    ".n3": "n3",
+    ".trig": "trig",
+    ".nq": "nquads",
+    ".jsonld": "json-ld",
+    ".rdf": "xml",
+    ".owl": "xml",
+}
+_DATASET_FORMATS = {"trig", "nquads", "json-ld"}
+
+
+def validate_file(path: Path, *, vocab: Vocabulary | None = None) -> ValidationReport:
+    """Parse an RDF file (by its suffix) and validate it as ``validate_graph`` does.
+
+    Raises ``kg.errors.InputError`` (exit code 2) for a file that cannot be read or parsed,
+    so ``kg validate`` can tell bad input from a document that breaks the shapes.
+    """
+    fmt = RDF_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        known = ", ".join(RDF_FORMATS)
+        raise InputError(f"{path}: unknown RDF file type {path.suffix!r}; use one of {known}")
+    if fmt == "xml" and b"<!DOCTYPE" in path.read_bytes():
+        # Entity expansion in RDF/XML costs rdflib quadratic time (shared/SECURITY.md).
+        raise InputError(f"{path}: RDF/XML with a DOCTYPE (entity declarations) is refused; expand it first")
+    graph: Graph = Dataset() if fmt in _DATASET_FORMATS else Graph()
+    try:
+        graph.parse(path, format=fmt)
+    except Exception as exc:  # rdflib's parsers raise many unrelated types
+        raise InputError(f"{path}: not valid {fmt}: {str(exc).strip().splitlines()[0]}") from exc
+    return validate_graph(graph, vocab=vocab)
 
 
 def validate_vocabularies(files: Iterable[Path] | None = None) -> ValidationReport:
@@ -298,7 +350,7 @@ def _issue(report: Graph, result: Node, data: Graph) -> ValidationIssue:
         focus=_term(focus) or "",
         path=_path(report, path),
         message=messages[0] if messages else "(no message)",
-        value=_term(value),
+        value=None if value == focus else _term(value),  # node-level results repeat the focus
         shape=_term(shape) if isinstance(shape, URIRef) else None,
         evidence=_evidence(data, focus, path, value),
     )
@@ -418,9 +470,3 @@ def _short_path(path: str, names: NamespaceManager) -> str:
     if "<" not in path:
         return _short(path, names)
     return re.sub(r"<([^>]*)>", lambda m: _short(m.group(1), names), path)
-
-
-def _short_step(step: str, names: NamespaceManager) -> str:
-    inverse = step.startswith("^")
-    text = _short(step.lstrip("^"), names)
-    return f"^{text}" if inverse else text

@@ -40,7 +40,7 @@ _HEADER_LIMIT = 4000
 
 
 def extract_file(path: Path, *, vocabulary: Vocabulary | None = None) -> CommunicationRecord:
-    """Read a .txt or .pdf file (see ``kg.text``) and extract its record, with the file's identity as source."""
+    """Read a .txt or .pdf file (see ``kg.text``) and extract its record, file named as source."""
     document = kg_text.read_document(path)
     source = Source(
         file_name=path.name,
@@ -60,7 +60,8 @@ def extract_text(
         raise InputError(f"{name} is empty: there is no letter to extract; pass the letter's text or PDF")
     if "\x00" in text:
         raise InputError(
-            f"{name} contains NUL characters: it is binary data, not a letter's text; pass a .txt or .pdf file"
+            f"{name} contains NUL characters: it is binary data, not a letter's text; "
+            "pass a .txt or .pdf file"
         )
     vocab = vocabulary or load_vocabulary()
     letter = build_letter(text)
@@ -88,7 +89,7 @@ def extract_text(
     region_end = (
         question_span.start if question_span else min(closing if closing is not None else len(text), annex)
     )
-    region = allegations.region(letter, start=region_start, end=region_end)
+    region = allegations.region(letter, start=region_start, end=region_end, lead=sent.tail)
     signed = signatories.extract(letter, vocab)
     also, others = recipients_also.extract(letter, vocab)
     days, published, pub_evidence = publication.extract(letter, found_date.value if found_date else None)

@@ -39,11 +39,17 @@ _YOUR = re.compile(
 T = TypeVar("T")
 
 
-def region(letter: Letter, *, start: int, end: int) -> list[Span]:
-    """The sentences of the allegation part, without footnotes and procedural boilerplate."""
+def region(letter: Letter, *, start: int, end: int, lead: Span | None = None) -> list[Span]:
+    """The sentences of the allegation part, without footnotes and procedural boilerplate.
+
+    ``lead`` is the end of the opening sentence when it goes on to state facts after the
+    resolutions; it counts as a sentence of its own.
+    """
     sentences = [
         s for s in letter.sentences if s.start >= start and s.end <= end and not letter.in_footnote(s.start)
     ]
+    if lead is not None:
+        sentences.insert(0, lead)
     kept = []
     for sentence in sentences:
         para = letter.paragraph_at(sentence.start)

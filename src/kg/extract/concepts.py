@@ -7,25 +7,28 @@ finds it either way, with no class list repeated in code.
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from rdflib import URIRef
 from rdflib.namespace import RDFS
 
 from kg.vocab import KG, Concept, LabelMatch, Vocabulary
 
-_SUBCLASS_CACHE: dict[tuple[int, str], tuple[str, ...]] = {}
+# Per vocabulary object, so a test's own vocabulary never sees another's classes.
+_SUBCLASSES: WeakKeyDictionary[Vocabulary, dict[str, tuple[str, ...]]] = WeakKeyDictionary()
 
 
 def with_subclasses(vocab: Vocabulary, local_name: str) -> tuple[str, ...]:
     """The class and its subclasses in the loaded ontology, as local names."""
-    key = (id(vocab), local_name)
-    if key not in _SUBCLASS_CACHE:
+    known = _SUBCLASSES.setdefault(vocab, {})
+    if local_name not in known:
         names = [local_name]
         for sub in vocab.graph.transitive_subjects(RDFS.subClassOf, URIRef(KG + local_name)):
             sub_name = str(sub)
             if sub_name.startswith(KG) and sub_name[len(KG) :] not in names:
                 names.append(sub_name[len(KG) :])
-        _SUBCLASS_CACHE[key] = tuple(names)
-    return _SUBCLASS_CACHE[key]
+        known[local_name] = tuple(names)
+    return known[local_name]
 
 
 def find(

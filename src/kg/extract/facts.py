@@ -19,28 +19,17 @@ from kg.vocab import Concept, Vocabulary, normalise
 
 _CAP = r"[A-Z][\w'’-]*"
 _PLACE = re.compile(
-    rf"(?P<name>(?:{_CAP}\s+){{1,4}}(?:Special\s+Administrative\s+Region|Autonomous\s+(?:Region|Prefecture|Oblast|Republic)|"
-    r"Region|Province|State|District|Governorate|Prefecture|County|City|Oblast|Municipality|Department|Territory|Canton))\b"
+    rf"(?P<name>(?:{_CAP}\s+){{1,4}}(?:Special\s+Administrative\s+Region|"
+    r"Autonomous\s+(?:Region|Prefecture|Oblast|Republic)|Region|Province|State|District|Governorate|"
+    r"Prefecture|County|City|Oblast|Municipality|Department|Territory|Canton))\b"
     rf"(?:\s*\((?P<alias>{_CAP}(?:\s+{_CAP}){{0,3}})\))?"
 )
-_LEADING = {
-    "The",
-    "In",
-    "From",
-    "Within",
-    "Across",
-    "Outside",
-    "Inside",
-    "And",
-    "Of",
-    "To",
-    "At",
-    "On",
-    "For",
-    "Between",
-    "Both",
-}
-_ORGAN = r"(?:Government|government|authorities|Authorities|security\s+forces|police|Police|army|armed\s+forces|military)"
+# Capitalised words that open a sentence or a phrase, not a place name.
+_LEADING = re.compile(r"(?:The|In|From|Within|Across|Outside|Inside|And|Of|To|At|On|For|Between|Both)$")
+_ORGAN = (
+    r"(?:Government|government|authorities|Authorities|security\s+forces|police|Police|army|"
+    r"armed\s+forces|military)"
+)
 _ORGAN_BEFORE = re.compile(rf"\b{_ORGAN}\s+of\s+(?:the\s+)?$")
 _ORGAN_AFTER = re.compile(rf"^['’]?s?\s+{_ORGAN}\b")
 _INSTITUTION = re.compile(
@@ -81,74 +70,27 @@ _WORDED = {
     "millions": 1_000_000,
     "dozens": 12,
 }
-_QUALIFIER = r"more\s+than|over|at\s+least|up\s+to|about|around|approximately|nearly|almost|some|fewer\s+than|less\s+than|an\s+estimated|as\s+many\s+as"
+_QUALIFIER = (
+    r"more\s+than|over|at\s+least|up\s+to|about|around|approximately|nearly|almost|some|"
+    r"fewer\s+than|less\s+than|an\s+estimated|as\s+many\s+as"
+)
 _NUMBER_Q = re.compile(
-    rf"(?<![\w/.,])(?:(?P<qual>{_QUALIFIER})\s+)?(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)(?:\s+(?P<mult>million|billion|thousand))?\s+(?=[A-Za-z])",
+    rf"(?<![\w/.,])(?:(?P<qual>{_QUALIFIER})\s+)?(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)"
+    r"(?:\s+(?P<mult>million|billion|thousand))?\s+(?=[A-Za-z])",
     re.I,
 )
 _WORDED_Q = re.compile(
-    r"\b(?P<qual>tens\s+of\s+thousands|hundreds\s+of\s+thousands|thousands|hundreds|millions|dozens)\s+of\s+(?=[A-Za-z])",
+    r"\b(?P<qual>tens\s+of\s+thousands|hundreds\s+of\s+thousands|thousands|hundreds|millions|dozens)"
+    r"\s+of\s+(?=[A-Za-z])",
     re.I,
 )
-_NOT_COUNT = re.compile(
-    r"(?:resolution|article|paragraph|principle|para|page|no\.|aged|age|of|per|every)\s*$", re.I
-)
-_STOP = set(
-    [
-        "have",
-        "has",
-        "had",
-        "are",
-        "were",
-        "is",
-        "was",
-        "be",
-        "been",
-        "being",
-        "will",
-        "would",
-        "may",
-        "might",
-        "can",
-        "could",
-        "must",
-        "to",
-        "in",
-        "of",
-        "from",
-        "within",
-        "at",
-        "for",
-        "by",
-        "on",
-        "into",
-        "across",
-        "aged",
-        "who",
-        "which",
-        "that",
-        "whom",
-        "whose",
-        "per",
-        "since",
-        "during",
-        "between",
-        "under",
-        "over",
-        "with",
-        "without",
-        "out",
-        "as",
-        "than",
-        "or",
-        "allegedly",
-        "reportedly",
-        "reported",
-        "said",
-        "including",
-        "such",
-        "were",
-    ]
+_NOT_COUNT = re.compile(r"(?:resolution|article|paragraph|principle|para|page|no\.|aged|age|per)\s*$", re.I)
+# Words that end the counted noun phrase after a number: verbs, prepositions, relatives.
+_STOP = re.compile(
+    r"(?:have|has|had|are|were|is|was|be|been|being|will|would|may|might|can|could|must|to|in|of|from|"
+    r"within|at|for|by|on|into|across|aged|who|which|that|whom|whose|per|since|during|between|under|over|"
+    r"with|without|out|as|than|or|allegedly|reportedly|reported|said|including|such)$",
+    re.I,
 )
 
 
@@ -159,7 +101,7 @@ class PlaceEntry:
 
 
 def states_in(letter: Letter, vocab: Vocabulary, span: Span) -> list[tuple[int, int, Concept]]:
-    """States named in the span, by name or by demonym ("Chinese")."""
+    """States named in the span, by name or by demonym ("Ruritanian")."""
     return [
         (m.start, m.end, m.concept)
         for m in concepts.find(
@@ -188,7 +130,7 @@ def place_registry(
         states = states_in(letter, vocab, sentence)
         for m in _PLACE.finditer(letter.view, sentence.start, sentence.end):
             words = m.group("name").split()
-            while words and words[0] in _LEADING:
+            while words and _LEADING.match(words[0]):
                 words.pop(0)
             if len(words) < 2 or any(s <= m.start("name") < e for s, e, _ in states):
                 continue
@@ -205,7 +147,10 @@ def place_registry(
 def _country_from_context(
     letter: Letter, vocab: Vocabulary, sentence: Span, home: Concept | None
 ) -> str | None:
-    """The one State named in the sentence, else in its paragraph; a letter to a State names it as "your Government"."""
+    """The one State named in the sentence, else in its paragraph.
+
+    A letter to a State names that State as "your (Excellency's) Government".
+    """
     for span in (sentence, letter.paragraph_at(sentence.start)):
         if span is None:
             continue
@@ -302,15 +247,15 @@ def quantities_in(letter: Letter, span: Span) -> list[Quantity]:
 def _unit(view: str, start: int, limit: int) -> tuple[str, int]:
     """The counted noun phrase after a number: words up to a verb, preposition or punctuation.
 
-    "and" continues the phrase only after a word that is not plural ("Uyghur and other
-    minority workers"); after a plural ("Uyghurs and others") the count has its noun.
+    "and" continues the phrase only after a word that is not plural ("migrant and other
+    seasonal workers"); after a plural ("migrants and others") the count has its noun.
     """
     words: list[tuple[str, int]] = []
     tokens = [
         (m.group(0), start + m.end()) for m in re.finditer(r"[A-Za-z][\w'’-]*|[^\sA-Za-z]", view[start:limit])
     ]
     for k, (word, end) in enumerate(tokens):
-        if not word[0].isalpha() or word.lower() in _STOP or len(words) >= 6:
+        if not word[0].isalpha() or _STOP.match(word) or len(words) >= 6:
             break
         if word.lower() == "and" and (not words or words[-1][0].lower().endswith("s")):
             break
@@ -327,7 +272,7 @@ def _unit(view: str, start: int, limit: int) -> tuple[str, int]:
 def _is_verb(word: str, following: str) -> bool:
     """A past form closes the phrase when a preposition or punctuation follows ("fish died in")."""
     ends_like_verb = word.endswith("ed") or word.lower() in {"died", "fled", "left", "lost", "went"}
-    return ends_like_verb and (not following[:1].isalpha() or following.lower() in _STOP)
+    return ends_like_verb and (not following[:1].isalpha() or bool(_STOP.match(following)))
 
 
 def concept_refs(

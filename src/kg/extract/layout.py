@@ -102,7 +102,7 @@ class Letter:
         return merged
 
     def _continues(self, before: Span, after: Span) -> bool:
-        """A page break splits a sentence: the first block lacks end punctuation, the next starts lowercase."""
+        """A page break cut a sentence: the first block lacks end punctuation, the next starts lowercase."""
         last = self.view[before.end - 1]
         first = self.view[after.start]
         return last not in TERMINAL and first.islower()

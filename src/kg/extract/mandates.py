@@ -39,6 +39,8 @@ class Mandates:
     resolutions: list[str] = field(default_factory=list)
     opening: Span | None = None
     header: Span | None = None
+    # What the opening sentence says after its resolutions ("..., and in connection with my visit to ...").
+    tail: Span | None = None
 
 
 def extract(letter: Letter, vocab: Vocabulary, *, body_start: int) -> Mandates:
@@ -52,7 +54,8 @@ def extract(letter: Letter, vocab: Vocabulary, *, body_start: int) -> Mandates:
         if header is None:
             return result
         letter.warn(
-            "no opening sentence naming the mandates ('in our capacity as ...'); mandates taken from the letterhead"
+            "no opening sentence naming the mandates ('in our capacity as ...'); "
+            "mandates taken from the letterhead"
         )
         span, matches = header
         result.mandates = [_ref(m, letter.evidence(span.start, span.end)) for m in matches]
@@ -63,6 +66,13 @@ def extract(letter: Letter, vocab: Vocabulary, *, body_start: int) -> Mandates:
     resolutions_match = _RESOLUTIONS.search(letter.view, pursuant.end(), sentence.end) if pursuant else None
     end = max(sentence.end, resolutions_match.end()) if resolutions_match else sentence.end
     result.opening = Span(sentence.start, end)
+    if resolutions_match is not None:
+        start = resolutions_match.end()
+        while start < end and letter.view[start] in " \t\n,;":
+            start += 1
+        tail = letter.trim(start, end)
+        if len(letter.view[tail.start : tail.end].split()) >= 4:
+            result.tail = tail
     evidence = letter.evidence(sentence.start, end)
     matches = concepts.unique(
         concepts.find(vocab, letter.view, "Mandate", start=capacity.end(), end=list_end)
@@ -151,7 +161,7 @@ def _ref(match: LabelMatch, evidence: Evidence) -> MandateRef:
 
 
 def _confirms(vocab: Vocabulary, mandate_iri: str, number: str) -> bool | None:
-    """True or False when the vocabulary records which mandates a resolution renewed; None when it does not."""
+    """Whether the vocabulary records the resolution for the mandate; None when it records nothing."""
     resolution = vocab.resolution(number)
     if resolution is None:
         return None

@@ -9,6 +9,7 @@ the current one ("This communication and any response ...").
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from kg.extract import concepts
 from kg.extract.layout import Letter, Span, collapse
@@ -28,7 +29,9 @@ _CLOSING_START = re.compile(
 )
 
 
+@cache
 def _item(number: int) -> re.Pattern[str]:
+    """Item ``number`` at a line start or after a sentence: "3. Please", "(3) Please", "3) Please"."""
     return re.compile(
         rf"(?:(?<=\n)|(?<=^)|(?<=[.?!:;”\"’)]\s)|(?<=[.?!:;”\"’)]\s\s))[ \t]*\(?{number}[.)][ \t]+(?=\S)",
         re.M,

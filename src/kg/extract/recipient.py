@@ -55,6 +55,8 @@ def salutation(letter: Letter, *, before: int) -> tuple[Person, int] | None:
     if dear is not None and (excellency is None or dear.start() < excellency.start()):
         honorific = dear.group("hon")
         name = collapse(dear.group("name")) or None
+        if name is not None and not name[0].isalpha():  # "Dear Sir/Madam,"
+            name = None
         if honorific and honorific not in _NO_NAME_NEEDED and honorific[0].isupper() and len(honorific) <= 4:
             honorific += "."
         if honorific and name is None and honorific.rstrip(".") not in _NO_NAME_NEEDED:

@@ -55,7 +55,8 @@ def parse_reference(value: str) -> ReferenceParts:
     m = _LOOSE.match(value)
     if m is None:
         raise ValueError(
-            f"not a communication reference: {value!r}; expected TYPE COUNTRY NUMBER/YEAR, e.g. AL OTH 70/2020"
+            f"not a communication reference: {value!r}; "
+            "expected TYPE COUNTRY NUMBER/YEAR, e.g. AL OTH 70/2020"
         )
     return ReferenceParts(
         type=m.group("type").upper(),
@@ -121,7 +122,8 @@ def own_reference(letter: Letter) -> tuple[FoundReference, Evidence] | None:
     if references:
         ref = references[0]
         letter.warn(
-            f"no 'REFERENCE:' line found; took {ref.reference}, the first reference in the text, as the letter's own"
+            f"no 'REFERENCE:' line found; took {ref.reference}, the first reference in the text, "
+            "as the letter's own"
         )
         return ref, letter.line_evidence(ref.start, ref.end)
     return None

@@ -42,7 +42,7 @@ def extract(letter: Letter, own: str | None) -> list[RelatedReference]:
 
 
 def _follow_up(letter: Letter, ref: FoundReference, previous_end: int) -> bool:
-    """The text right before the reference, back to the sentence start or the previous reference, calls it a follow-up."""
+    """The words before the reference (back to the sentence start or the previous one) say "follow-up"."""
     sentence = letter.sentence_at(ref.start)
     start = max(previous_end, sentence.start if sentence else 0)
     return bool(_FOLLOW_UP.search(letter.view, start, ref.start))

@@ -13,45 +13,9 @@ from bisect import bisect_right
 from kg.extract.layout import Letter, Span
 
 # Words after which a full stop does not end a sentence.
-_ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "st",
-        "no",
-        "nos",
-        "para",
-        "paras",
-        "art",
-        "arts",
-        "e.g",
-        "i.e",
-        "etc",
-        "vs",
-        "cf",
-        "jr",
-        "sr",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "l.p",
-        "s.a",
-        "u.s",
-        "u.k",
-        "p",
-        "pp",
-        "vol",
-        "op",
-        "fig",
-        "ch",
-        "sec",
-        "rev",
-        "h.e",
-    ]
+_ABBREVIATIONS = re.compile(
+    r"(?:mr|mrs|ms|dr|prof|st|no|nos|para|paras|art|arts|e\.g|i\.e|etc|vs|cf|jr|sr|inc|ltd|co|corp|"
+    r"l\.p|s\.a|u\.s|u\.k|p|pp|vol|op|fig|ch|sec|rev|h\.e|[a-z])$"
 )
 _END = re.compile(r"[.!?][\"”’)\]]*(?=\s)|\n(?=[ \t]*\d{1,2}[.)]\s)")
 _START = re.compile(r"\s*[\"“‘(\[]?[A-Z0-9]")
@@ -68,7 +32,7 @@ def _is_abbreviation(view: str, dot: int) -> bool:
     if word is None:
         return False
     token = word.group(1).lower().strip(".")
-    return token in _ABBREVIATIONS or len(token) == 1
+    return bool(_ABBREVIATIONS.match(token))
 
 
 def header_boundaries(letter: Letter, limit: int) -> list[int]:
@@ -109,15 +73,3 @@ def _ends_sentence(view: str, m: re.Match[str]) -> bool:
     if m.group(0)[0] == "." and _is_abbreviation(view, m.start()):
         return False
     return bool(_START.match(view, m.end()))
-
-
-def sentence_at(sentences: list[Span], pos: int) -> Span | None:
-    starts = [s.start for s in sentences]
-    i = bisect_right(starts, pos) - 1
-    if i >= 0 and sentences[i].start <= pos < sentences[i].end:
-        return sentences[i]
-    return None
-
-
-def sentences_in(sentences: list[Span], start: int, end: int) -> list[Span]:
-    return [s for s in sentences if s.start >= start and s.end <= end]

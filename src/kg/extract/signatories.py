@@ -28,25 +28,8 @@ _TITLE = re.compile(_TITLE_TEXT)
 _TITLE_ANYWHERE = re.compile(r"(?<![\w‐–-])" + _TITLE_TEXT)
 _ANNEX = re.compile(r"\s*Annex(?:e|es)?\b", re.I)
 _ANNEX_WORD = re.compile(r"\bAnnex(?:e|es)?\b")
-_PARTICLE = {
-    "de",
-    "del",
-    "della",
-    "der",
-    "van",
-    "von",
-    "da",
-    "das",
-    "dos",
-    "du",
-    "la",
-    "le",
-    "bin",
-    "ibn",
-    "al",
-    "el",
-    "y",
-}
+# Lower-case words that belong inside a person's name ("Fernand de Varennes").
+_PARTICLE = re.compile(r"(?:de|del|della|der|van|von|da|das|dos|du|la|le|bin|ibn|al|el|y)$")
 
 
 def extract(letter: Letter, vocab: Vocabulary) -> list[Signatory]:
@@ -84,7 +67,7 @@ def _is_name(text: str) -> bool:
         return False
     if any(ch.isdigit() for ch in text) or text[-1] in ".:;,":
         return False
-    return words[0][0].isupper() and all(w[0].isupper() or w.lower() in _PARTICLE for w in words)
+    return words[0][0].isupper() and all(w[0].isupper() or _PARTICLE.match(w) for w in words)
 
 
 def _is_title(letter: Letter, line: Span) -> bool:
