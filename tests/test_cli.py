@@ -130,3 +130,23 @@ def test_console_script_runs_the_demo(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "AL OTH 70/2020" in proc.stdout
     assert "communications" in proc.stdout
+
+
+def test_demo_without_java_says_so_and_goes_on(tmp_path):
+    from pathlib import Path
+
+    bindir = Path(sys.executable).parent
+    exe = bindir / "kg"
+    if not exe.exists():
+        pytest.skip("the kg console script is not installed next to this Python")
+    env = {"PATH": str(bindir), "HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [str(exe), "demo", "--data-dir", str(tmp_path / "db")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "unavailable" in proc.stdout and "Java" in proc.stdout
+    assert "5 communications" in proc.stdout

@@ -99,3 +99,15 @@ def test_dates_and_years_are_mapped_to_owl2_datatypes() -> None:
         XSD.dateTime,
     ) in mapped
     assert len(graph) == 3, "the caller's graph is left as it was"
+
+
+@pytest.mark.reasoner
+def test_ontology_vocabularies_and_the_sample_graph_are_consistent(tmp_path_factory) -> None:
+    if shutil.which("java") is None:
+        pytest.skip("HermiT needs Java; .ci/run installs default-jre-headless")
+    from kg.export import store_graph
+    from support import sample_store
+
+    store = sample_store(tmp_path_factory)
+    result = check_consistency([vocabulary_graph(), store_graph(store, documents_only=True)])
+    assert result.status == "consistent", result.message

@@ -111,11 +111,20 @@ def _non_state(letter: Letter, *, required: bool) -> Actor | None:
 
 
 def _standalone_lines(letter: Letter) -> list[Span]:
-    """Lines that form a paragraph on their own, before the closing formula: address blocks and headers."""
+    """Short lines before the closing formula: address blocks and page headers.
+
+    Paragraphs of one line come first; then any line, because PDF text layers often
+    drop the blank lines between paragraphs.
+    """
     closing = [m.start() for m in CLOSING.finditer(letter.view)]
     stop = closing[-1] if closing else len(letter.view)
-    lines = [p for p in letter.paragraphs if p.start < stop and "\n" not in letter.view[p.start : p.end]]
-    return [line for line in lines if line.end - line.start <= 80]
+    view = letter.view
+    lines = [p for p in letter.paragraphs if p.start < stop and "\n" not in view[p.start : p.end]]
+    offset = 0
+    for raw in view[:stop].split("\n"):
+        lines.append(Span(offset, offset + len(raw)))
+        offset += len(raw) + 1
+    return [line for line in lines if 0 < line.end - line.start <= 80]
 
 
 def _kind(view: str) -> ActorKind | None:
