@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -22,6 +22,12 @@ from rich.table import Table
 from kg import __version__
 from kg.config import Settings
 from kg.errors import KgError
+
+if TYPE_CHECKING:  # imported lazily at run time to keep --help fast
+    from kg.ingest import IngestResult as DemoResult
+    from kg.reason import ReasonerResult
+    from kg.server.settings import ServerSettings
+    from kg.stats import StoreStats
 
 app = typer.Typer(
     name="kg",
@@ -433,15 +439,57 @@ def reason(data_dir: DataDirOption = None) -> None:
     raise typer.Exit(1 if result.status == "inconsistent" else 0)
 
 
+HostOption = Annotated[
+    str | None,
+    typer.Option(
+        "--host", help="Address to listen on (default: $KG_HOST, else 127.0.0.1).", show_default=False
+    ),
+]
+PortOption = Annotated[
+    int | None, typer.Option("--port", help="Port (default: $KG_PORT, else 8000).", show_default=False)
+]
+
+
 @app.command()
 def demo(
     data_dir: DataDirOption = None,
     base_iri: BaseIriOption = None,
+    serve_it: Annotated[
+        bool, typer.Option("--serve", help="Then serve the graph (as kg serve) until Ctrl-C.")
+    ] = False,
+    host: HostOption = None,
+    port: PortOption = None,
 ) -> None:
     """Build the graph from the bundled sample records and show what it holds.
 
-    Example: kg demo --data-dir ./kg-data
+    Example: kg demo --serve --data-dir ./kg-data
     """
+    settings = _settings(data_dir, base_iri)
+    with _errors():
+        results, numbers, verdict = _build_demo(settings)  # the read-write store is closed on return
+    for r in results:
+        out.print(f"{r.status:>9}  {r.reference or '?':<16} {Path(r.source).name}", highlight=False)
+    out.print(
+        f"\nreasoner (HermiT): {verdict.status} ({verdict.seconds:.1f} s): {verdict.message}", highlight=False
+    )
+    out.print(f"\n{numbers.documents} communications, {numbers.triples} triples in {settings.data_dir}.")
+    if any(not r.ok for r in results):
+        raise typer.Exit(1)
+    if serve_it:
+        _serve(_server_settings(settings.data_dir, base_iri, host=host, port=port))
+        return
+    out.print(
+        f"Try:\n"
+        f"  kg query communications-by-company --data-dir {settings.data_dir}\n"
+        f"  kg query allegations-by-issue --data-dir {settings.data_dir}\n"
+        f"  kg queries\n"
+        f"  kg serve --data-dir {settings.data_dir}",
+        highlight=False,
+    )
+
+
+def _build_demo(settings: Settings) -> tuple[list[DemoResult], StoreStats, ReasonerResult]:
+    """Ingest the sample and check it; the store is local here so it is released when this returns."""
     from kg import resources
     from kg.export import store_graph
     from kg.ingest import ingest_paths
@@ -449,27 +497,150 @@ def demo(
     from kg.stats import store_stats
     from kg.vocab import vocabulary_graph
 
-    settings = _settings(data_dir, base_iri)
+    store = _open_store(settings)
+    results = ingest_paths([resources.sample_dir()], store, settings, replace=True)
+    numbers = store_stats(store)
+    # Reasoning is a check, not a step the graph depends on: without Java it says so and kg goes on.
+    verdict = check_consistency([vocabulary_graph(), store_graph(store, documents_only=True)])
+    return results, numbers, verdict
+
+
+@app.command()
+def serve(
+    data_dir: DataDirOption = None,
+    base_iri: BaseIriOption = None,
+    host: HostOption = None,
+    port: PortOption = None,
+    query_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--query-timeout",
+            help="Seconds a query may run before it is stopped (default: $KG_QUERY_TIMEOUT, else 30).",
+            show_default=False,
+        ),
+    ] = None,
+    max_results: Annotated[
+        int | None,
+        typer.Option(
+            "--max-results",
+            help="Rows or triples in one answer (default: $KG_MAX_RESULTS, else 10000).",
+            show_default=False,
+        ),
+    ] = None,
+    max_request_bytes: Annotated[
+        int | None,
+        typer.Option(
+            "--max-request-bytes",
+            help="Largest request body or query string (default: $KG_MAX_REQUEST_BYTES, else 1000000).",
+            show_default=False,
+        ),
+    ] = None,
+    max_query_depth: Annotated[
+        int | None,
+        typer.Option(
+            "--max-query-depth",
+            help="Deepest nesting of { ( [ (default: $KG_MAX_QUERY_DEPTH, else 128).",
+            show_default=False,
+        ),
+    ] = None,
+    max_path_steps: Annotated[
+        int | None,
+        typer.Option(
+            "--max-path-steps",
+            help="Property path operators in one query (default: $KG_MAX_PATH_STEPS, else 64).",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Query worker processes (default: $KG_QUERY_WORKERS, else 2).",
+            show_default=False,
+        ),
+    ] = None,
+    cors_origins: Annotated[
+        str | None,
+        typer.Option(
+            "--cors-origins",
+            help="Comma-separated origins allowed by CORS, * for any, empty for none "
+            "(default: $KG_CORS_ORIGINS, else *). Never with credentials.",
+            show_default=False,
+        ),
+    ] = None,
+    service_allowlist: Annotated[
+        str | None,
+        typer.Option(
+            "--service-allowlist",
+            help="Comma-separated endpoints SERVICE may call (default: $KG_SERVICE_ALLOWLIST, else none).",
+            show_default=False,
+        ),
+    ] = None,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log every request.")
+    ] = True,
+) -> None:
+    """Serve the store: SPARQL endpoint at /sparql, canned queries at /queries, linked data, explorer.
+
+    Read-only, on 127.0.0.1 unless --host says otherwise. Every flag has a KG_* variable.
+
+    Example: kg serve --data-dir ./kg-data --port 8000 --query-timeout 10
+    """
+    settings = _server_settings(
+        data_dir,
+        base_iri,
+        host=host,
+        port=port,
+        query_timeout_s=query_timeout,
+        max_results=max_results,
+        max_request_bytes=max_request_bytes,
+        max_query_depth=max_query_depth,
+        max_path_steps=max_path_steps,
+        workers=workers,
+        cors_origins=_comma_list(cors_origins),
+        service_allowlist=_comma_list(service_allowlist),
+    )
+    _serve(settings, access_log=access_log)
+
+
+def _comma_list(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+def _server_settings(data_dir: Path | None, base_iri: str | None, **flags: object) -> ServerSettings:
+    from kg.server.settings import ServerSettings
+
+    try:
+        settings = ServerSettings.from_env(data_dir=data_dir, base_iri=base_iri, **flags)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    for name, value in (
+        ("--port", settings.port),
+        ("--workers", settings.workers),
+        ("--max-results", settings.max_results),
+        ("--max-request-bytes", settings.max_request_bytes),
+    ):
+        if value < (0 if name == "--port" else 1):
+            err.print(f"[red]error:[/red] {name} must be a positive number, got {value}", highlight=False)
+            raise typer.Exit(2)
+    if settings.query_timeout_s <= 0:
+        err.print(
+            f"[red]error:[/red] --query-timeout (KG_QUERY_TIMEOUT) must be more than 0 s, "
+            f"got {settings.query_timeout_s:g}",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+    return settings
+
+
+def _serve(settings: ServerSettings, *, access_log: bool = True) -> None:
+    from kg.server.run import serve as run_server
+
     with _errors():
-        store = _open_store(settings)
-        results = ingest_paths([resources.sample_dir()], store, settings, replace=True)
-        numbers = store_stats(store)
-        for r in results:
-            out.print(f"{r.status:>9}  {r.reference or '?':<16} {Path(r.source).name}", highlight=False)
-        # Reasoning is a check, not a step the graph depends on: without Java it says so and kg goes on.
-        verdict = check_consistency([vocabulary_graph(), store_graph(store, documents_only=True)])
-    out.print(
-        f"\nreasoner (HermiT): {verdict.status} ({verdict.seconds:.1f} s): {verdict.message}", highlight=False
-    )
-    out.print(
-        f"\n{numbers.documents} communications, {numbers.triples} triples in {settings.data_dir}. Try:\n"
-        f"  kg query communications-by-company --data-dir {settings.data_dir}\n"
-        f"  kg query allegations-by-issue --data-dir {settings.data_dir}\n"
-        f"  kg queries",
-        highlight=False,
-    )
-    if any(not r.ok for r in results):
-        raise typer.Exit(1)
+        run_server(settings, announce=lambda text: out.print(text, highlight=False), access_log=access_log)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,28 +1,58 @@
 """Queries run in worker processes that can be killed: a time-out or a crash costs one query, not the server.
 
+pyoxigraph cannot interrupt a running query, and a deeply nested query overflows its stack
+and kills the process with SIGSEGV (shared/SECURITY.md). So each query runs in a worker
+process that holds the store open read-only; the parent waits for the answer up to the
+deadline, and kills and replaces a worker that is late or dead.
+
 CONTRACT (used by kg.server): ``QueryPool(data_dir, workers=, timeout_s=, max_results=)``;
 ``await pool.run(sparql, default_graphs=None, named_graphs=None, timeout_s=None) -> QueryResult``;
 ``pool.close()``. Raises kg.errors.QueryError (does not parse: message with position),
-QueryTimeout, QueryCrashed. PLACEHOLDER: runs in a thread, cannot be killed; to be replaced.
+QueryTimeout (PoolBusy, a subclass, when no worker became free in time), QueryCrashed.
+
+Timing: a query's time limit counts from the call to ``run``, so the wait for a free worker
+is part of it and no caller waits longer than the limit. A query that gets no worker before
+its deadline is not run and raises PoolBusy.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import multiprocessing
+import os
+import signal
+import threading
 import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-import anyio
 import pyoxigraph as ox
 
-from kg.errors import KgError, QueryError
+from kg.errors import KgError, QueryError, StoreError
 
 ResultKind = Literal["solutions", "boolean", "graph"]
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+# (sparql, default_graphs, named_graphs, max_results)
+_Request = tuple[str, list[str] | None, list[str] | None, int]
+# ("ok", kind, data, truncated, seconds) or ("error", message)
+_Reply = tuple[Any, ...]
 
 
 class QueryTimeout(KgError):
     """The query ran longer than the time limit and was stopped."""
+
+
+class PoolBusy(QueryTimeout):
+    """Every worker stayed busy until the query's deadline, so the query was never run."""
 
 
 class QueryCrashed(KgError):
@@ -31,7 +61,10 @@ class QueryCrashed(KgError):
 
 @dataclass(frozen=True)
 class QueryResult:
-    """A query's answer in canonical form: SPARQL JSON for SELECT/ASK, N-Triples for CONSTRUCT/DESCRIBE."""
+    """A query's answer in canonical form: SPARQL JSON for SELECT/ASK, N-Triples for CONSTRUCT/DESCRIBE.
+
+    ``seconds`` is the time the worker spent running the query and serialising its answer.
+    """
 
     kind: ResultKind
     data: bytes
@@ -39,12 +72,170 @@ class QueryResult:
     seconds: float
 
 
+# -- inside a worker process ---------------------------------------------------------------
+
+
+def _serve(conn: Connection, data_dir: str, parent_pid: int) -> None:
+    """A worker's whole life: open the store once, then answer requests until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops us itself
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+    try:
+        store = ox.Store.read_only(data_dir)
+    except OSError as exc:
+        conn.send(("failed", str(exc)))
+        return
+    conn.send(("ready",))
+    while True:
+        try:
+            request: _Request = conn.recv()
+            conn.send(_answer(store, *request))
+        except (EOFError, OSError):  # the parent closed the pipe or is gone
+            return
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Stop an orphaned worker, even mid-query (pyoxigraph releases the GIL while it evaluates)."""
+    while os.getppid() == parent_pid:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def _answer(
+    store: ox.Store, sparql: str, default_graphs: list[str] | None, named_graphs: list[str] | None, limit: int
+) -> _Reply:
+    started = time.perf_counter()
+    options: dict[str, Any]
+    if default_graphs is None and named_graphs is None:
+        options = {"use_default_graph_as_union": True}
+    else:  # both, always: with only one of them the query can reach other graphs (SECURITY.md)
+        options = {
+            "default_graph": [ox.NamedNode(iri) for iri in default_graphs or []],
+            "named_graphs": [ox.NamedNode(iri) for iri in named_graphs or []],
+        }
+    try:
+        result = store.query(sparql, **options)
+        if isinstance(result, ox.QueryBoolean):
+            kind, data, truncated = "boolean", _boolean_json(bool(result)), False
+        elif isinstance(result, ox.QuerySolutions):
+            kind, (data, truncated) = "solutions", _solutions_json(result, limit)
+        else:
+            kind, (data, truncated) = "graph", _ntriples(result, limit)
+    except SyntaxError as exc:
+        return ("error", str(exc))
+    except Exception as exc:  # an evaluation error must not take the worker down
+        return ("error", f"the query failed while running: {exc}")
+    return ("ok", kind, data, truncated, time.perf_counter() - started)
+
+
+def _boolean_json(value: bool) -> bytes:
+    return b'{"head":{},"boolean":%s}' % (b"true" if value else b"false")
+
+
+def _solutions_json(solutions: ox.QuerySolutions, limit: int) -> tuple[bytes, bool]:
+    """SPARQL JSON of the first ``limit`` rows; pyoxigraph's own serialiser would read every row."""
+    names = [variable.value for variable in solutions.variables]
+    rows = [
+        {name: _term_json(term) for name, term in zip(names, solution, strict=True) if term is not None}
+        for solution in islice(solutions, limit + 1)
+    ]
+    document = {"head": {"vars": names}, "results": {"bindings": rows[:limit]}}
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode(), len(rows) > limit
+
+
+def _term_json(term: Any) -> dict[str, Any]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+            if term.direction is not None:
+                out["its:dir"] = str(term.direction)
+        elif term.datatype.value != _XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    parts = {"subject": term.subject, "predicate": term.predicate, "object": term.object}
+    return {"type": "triple", "value": {key: _term_json(part) for key, part in parts.items()}}
+
+
+def _ntriples(triples: ox.QueryTriples, limit: int) -> tuple[bytes, bool]:
+    first = list(islice(triples, limit + 1))
+    return ox.serialize(first[:limit], format=ox.RdfFormat.N_TRIPLES) or b"", len(first) > limit
+
+
+# -- in the server process -------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+
+    def reap(self) -> None:
+        """Kill if need be, wait for the process, free its pipe. Only the worker's current holder calls it."""
+        self.process.kill()
+        self.process.join(5.0)
+        if self.process.exitcode is not None:
+            self.process.close()
+        self.conn.close()
+
+
+def _exchange(conn: Connection, request: _Request, deadline: float) -> _Reply | None:
+    """Send one request and wait for its reply until the deadline (None: too late). Runs in a thread."""
+    conn.send(request)
+    if not conn.poll(max(0.0, deadline - time.monotonic())):
+        return None
+    reply: _Reply = conn.recv()
+    return reply
+
+
 class QueryPool:
-    def __init__(self, data_dir: Path, *, workers: int = 2, timeout_s: float = 30.0, max_results: int = 10_000) -> None:
+    """A fixed number of worker processes; ``run`` borrows an idle one for one query.
+
+    All workers start (and open the store) in the constructor, which raises StoreError if the
+    store cannot be opened. A killed or crashed worker is replaced in the background while the
+    other workers go on serving.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        workers: int = 2,
+        timeout_s: float = 30.0,
+        max_results: int = 10_000,
+        start_timeout_s: float = 60.0,
+    ) -> None:
+        if workers < 1:
+            raise ValueError(
+                f"a query pool needs at least one worker, got {workers} (setting KG_QUERY_WORKERS)"
+            )
         self.data_dir = data_dir
+        self.workers = workers
         self.timeout_s = timeout_s
         self.max_results = max_results
-        self._store = ox.Store.read_only(str(data_dir))
+        self.start_timeout_s = start_timeout_s
+        self._context = multiprocessing.get_context("spawn")
+        self._lock = threading.Lock()
+        self._idle: deque[_Worker] = deque()
+        self._waiters: deque[asyncio.Future[_Worker]] = deque()
+        self._live: set[_Worker] = set()  # started and not yet retired
+        self._closed = False
+        self._start_error: str | None = None
+        # One thread per worker waits for its reply; as many again start replacements.
+        self._threads = ThreadPoolExecutor(max_workers=2 * workers, thread_name_prefix="kg-query")
+        try:
+            starting = [self._launch() for _ in range(workers)]
+            for worker in starting:
+                self._wait_ready(worker)
+        except BaseException:
+            self.close()
+            raise
+        self._idle.extend(starting)
+
+    # -- public -------------------------------------------------------------------------
 
     async def run(
         self,
@@ -54,28 +245,216 @@ class QueryPool:
         named_graphs: list[str] | None = None,
         timeout_s: float | None = None,
     ) -> QueryResult:
-        return await anyio.to_thread.run_sync(self._run, sparql, default_graphs, named_graphs)
-
-    def _run(self, sparql: str, default_graphs: list[str] | None, named_graphs: list[str] | None) -> QueryResult:
-        started = time.perf_counter()
-        kwargs: dict[str, object] = {}
-        if default_graphs is not None or named_graphs is not None:
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs or []]
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or []]
-        else:
-            kwargs["use_default_graph_as_union"] = True
+        """Run one query in a worker; with no graphs given the default graph is the union of all graphs."""
+        limit = self.timeout_s if timeout_s is None else timeout_s
+        for iri in [*(default_graphs or []), *(named_graphs or [])]:
+            try:
+                ox.NamedNode(iri)
+            except ValueError as exc:
+                raise QueryError(f"the graph name {iri!r} is not a valid IRI: {exc}") from None
+        asked = time.monotonic()
+        deadline = asked + limit
+        worker = await self._acquire(deadline, limit)
+        waited = time.monotonic() - asked
+        request: _Request = (sparql, default_graphs, named_graphs, self.max_results)
         try:
-            result = self._store.query(sparql, **kwargs)  # type: ignore[arg-type]
-        except SyntaxError as exc:
-            raise QueryError(str(exc)) from exc
-        if isinstance(result, ox.QueryBoolean):
-            data = result.serialize(format=ox.QueryResultsFormat.JSON) or b""
-            return QueryResult("boolean", data, False, time.perf_counter() - started)
-        if isinstance(result, ox.QuerySolutions):
-            data = result.serialize(format=ox.QueryResultsFormat.JSON) or b""
-            return QueryResult("solutions", data, False, time.perf_counter() - started)
-        data = ox.serialize(result, format=ox.RdfFormat.N_TRIPLES) or b""
-        return QueryResult("graph", data, False, time.perf_counter() - started)
+            reply = await asyncio.get_running_loop().run_in_executor(
+                self._threads, _exchange, worker.conn, request, deadline
+            )
+        except (EOFError, OSError):
+            raise self._crashed(worker) from None
+        except BaseException:  # cancelled: nobody will read the reply, so the worker's state is unknown
+            self._retire(worker)
+            raise
+        if reply is None:
+            self._retire(worker)
+            queued = f" (of which {waited:.1f} s waiting for a free worker)" if waited >= 0.1 else ""
+            raise QueryTimeout(
+                f"the query ran longer than {limit:g} s{queued} and was stopped (setting KG_QUERY_TIMEOUT)"
+            )
+        self._release(worker)
+        if reply[0] == "error":
+            raise QueryError(reply[1])
+        _, kind, data, truncated, seconds = reply
+        return QueryResult(kind, data, truncated, seconds)
 
     def close(self) -> None:
-        pass
+        """Stop every worker (a query under way ends with QueryCrashed) and the pool's threads."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            live, idle, waiters = list(self._live), list(self._idle), list(self._waiters)
+            self._live.clear()
+            self._idle.clear()
+            self._waiters.clear()
+        for worker in live:
+            worker.process.kill()
+        for worker in live:
+            worker.process.join(5.0)
+        for worker in idle:  # busy workers are reaped by the run() that holds them
+            worker.reap()
+        _fail(waiters, QueryError("the query pool was closed (the server is shutting down)"))
+        self._threads.shutdown(wait=True, cancel_futures=True)
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the running workers, for monitoring and tests."""
+        with self._lock:
+            return [pid for worker in self._live if (pid := worker.process.pid) is not None]
+
+    # -- workers --------------------------------------------------------------------------
+
+    def _launch(self) -> _Worker:
+        parent_end, child_end = self._context.Pipe()
+        process = self._context.Process(
+            target=_serve,
+            args=(child_end, str(self.data_dir), os.getpid()),
+            name="kg-query-worker",
+            daemon=True,  # also stopped when the server exits normally
+        )
+        process.start()
+        child_end.close()
+        worker = _Worker(process, parent_end)
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._live.add(worker)
+        if closed:
+            worker.reap()
+            raise QueryError("the query pool was closed (the server is shutting down)")
+        return worker
+
+    def _wait_ready(self, worker: _Worker) -> None:
+        """Block until the worker has opened the store; raise StoreError (and drop it) if it cannot."""
+        try:
+            if not worker.conn.poll(self.start_timeout_s):
+                problem = f"did not open the store within {self.start_timeout_s:g} s"
+            else:
+                message = worker.conn.recv()
+                if message[0] == "ready":
+                    return
+                problem = f"cannot open it: {message[1]}"
+        except (EOFError, OSError):
+            worker.process.join(1.0)
+            problem = f"died while opening it (exit code {worker.process.exitcode})"
+        with self._lock:
+            self._live.discard(worker)
+        worker.reap()
+        raise StoreError(
+            f"a query worker {problem}. The store in {self.data_dir} must exist and no kg process may "
+            "have it open for writing (kg ingest); point --data-dir / KG_DATA_DIR at a published copy."
+        )
+
+    async def _acquire(self, deadline: float, limit: float) -> _Worker:
+        loop = asyncio.get_running_loop()
+        dead: list[_Worker] = []  # killed from outside while idle: not this query's fault
+        try:
+            with self._lock:
+                if self._closed:
+                    raise QueryError("the query pool was closed (the server is shutting down)")
+                while self._idle:
+                    worker = self._idle.popleft()
+                    if worker.process.is_alive():
+                        return worker
+                    dead.append(worker)
+                    self._live.discard(worker)
+                if not self._live and self._start_error:
+                    raise StoreError(f"no query worker is running: {self._start_error}")
+                waiter: asyncio.Future[_Worker] = loop.create_future()
+                self._waiters.append(waiter)
+        finally:
+            for worker in dead:
+                self._retire(worker)
+        try:
+            return await asyncio.wait_for(waiter, max(0.0, deadline - time.monotonic()))
+        except (TimeoutError, asyncio.CancelledError) as exc:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._release(waiter.result())  # handed over just as we gave up: pass it on
+            if isinstance(exc, TimeoutError):
+                raise PoolBusy(
+                    f"all {self.workers} query workers stayed busy for {limit:g} s, so the query was not "
+                    "run; try again later (settings KG_QUERY_WORKERS, KG_QUERY_TIMEOUT)"
+                ) from None
+            raise
+
+    def _release(self, worker: _Worker) -> None:
+        """Hand an idle worker to the oldest waiting query, or park it. Safe from any thread."""
+        with self._lock:
+            if not self._closed:
+                while self._waiters:
+                    waiter = self._waiters.popleft()
+                    if waiter.done():
+                        continue
+                    try:
+                        waiter.get_loop().call_soon_threadsafe(self._deliver, waiter, worker)
+                        return
+                    except RuntimeError:  # that event loop is closed
+                        continue
+                self._idle.append(worker)
+                return
+        worker.reap()
+
+    def _deliver(self, waiter: asyncio.Future[_Worker], worker: _Worker) -> None:
+        if waiter.done():  # the query gave up meanwhile
+            self._release(worker)
+        else:
+            waiter.set_result(worker)
+
+    def _crashed(self, worker: _Worker) -> QueryCrashed:
+        worker.process.join(2.0)
+        code = worker.process.exitcode
+        closed = self._closed
+        self._retire(worker)
+        if closed:
+            return QueryCrashed(
+                "the query was stopped because the query pool was closed (the server is shutting down)"
+            )
+        if code is not None and code < 0:
+            how = f"exit signal {-code}, {signal.Signals(-code).name}"
+        else:
+            how = f"exit status {code}"
+        return QueryCrashed(
+            f"the query engine crashed on this query ({how}); it was probably too deeply nested; "
+            "the server goes on"
+        )
+
+    def _retire(self, worker: _Worker) -> None:
+        """Kill a worker whose state is unknown and start its replacement in the background."""
+        worker.process.kill()
+        with self._lock:
+            self._live.discard(worker)
+            closed = self._closed
+        if not closed:
+            try:
+                self._threads.submit(self._replace, worker)
+                return
+            except RuntimeError:  # the pool closed meanwhile
+                pass
+        worker.reap()
+
+    def _replace(self, old: _Worker) -> None:
+        old.reap()
+        try:
+            worker = self._launch()
+            self._wait_ready(worker)
+        except (StoreError, QueryError) as exc:
+            with self._lock:
+                self._start_error = str(exc)
+                waiters = [] if self._live else list(self._waiters)
+                if not self._live:
+                    self._waiters.clear()
+            _fail(waiters, StoreError(f"no query worker is running: {exc}"))
+            return
+        self._release(worker)
+
+
+def _fail(waiters: list[asyncio.Future[_Worker]], error: KgError) -> None:
+    """Wake queries waiting for a worker that will not come, each in its own event loop."""
+
+    def settle(waiter: asyncio.Future[_Worker]) -> None:
+        if not waiter.done():
+            waiter.set_exception(type(error)(*error.args))  # one instance each: tracebacks differ
+
+    for waiter in waiters:
+        with contextlib.suppress(RuntimeError):  # RuntimeError: that event loop is closed
+            waiter.get_loop().call_soon_threadsafe(settle, waiter)

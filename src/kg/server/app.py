@@ -1,19 +1,36 @@
 """The FastAPI application: SPARQL endpoint, canned queries, linked data and the web explorer.
 
-SKELETON: routers are added by kg.server.sparql (protocol, service description, VoID,
-canned queries) and kg.server.pages (HTML explorer, linked-data pages).
+``create_app(settings)`` only wires: the routes live in kg.server.protocol (SPARQL protocol),
+kg.server.description (service description, VoID), kg.server.canned_routes,
+kg.server.linked_data and, when installed, kg.server.pages (the HTML explorer). Queries run
+in kg.workers' pool of killable processes, opened read-only for the app's lifetime.
+
+Middleware, outermost first: security headers (and a bare 500 for anything unexpected),
+CORS (anonymous, no credentials), request limits (413/414 before a body is buffered).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from kg import __version__
+from kg.server import canned_routes, description, errors, linked_data, protocol
+from kg.server.execution import TRUNCATED_HEADER
+from kg.server.middleware import RequestLimits, SecurityHeaders
 from kg.server.settings import ServerSettings
 from kg.workers import QueryPool
+
+DESCRIPTION = """A read-only SPARQL 1.1 endpoint over the knowledge graph of UN Special Procedures
+communications, with canned queries and linked data for every entity.
+
+Errors share one JSON shape: `{"error": {"status", "code", "message", "setting"}}`; `setting`
+names the KG_* variable to change when a limit was hit. An answer cut at KG_MAX_RESULTS rows
+carries the header `KG-Results-Truncated: <N>`."""
 
 
 def create_app(settings: ServerSettings) -> FastAPI:
@@ -30,6 +47,45 @@ def create_app(settings: ServerSettings) -> FastAPI:
         finally:
             app.state.pool.close()
 
-    app = FastAPI(title="kg", version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title="kg",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # Swagger UI loads scripts from a CDN; kg serves everything itself
+        redoc_url=None,
+    )
     app.state.settings = settings
+    errors.install(app)
+    for module in (protocol, description, canned_routes, linked_data):
+        app.include_router(module.router)
+    _install_explorer(app)
+
+    app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Accept", "Content-Type", "X-Requested-With", "Cache-Control"],
+            allow_credentials=False,
+            expose_headers=[TRUNCATED_HEADER, "Server-Timing"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+def _install_explorer(app: FastAPI) -> None:
+    """Add the HTML explorer's routes when kg.server.pages is there (``install(app)`` or ``router``)."""
+    try:
+        pages = importlib.import_module("kg.server.pages")
+    except ModuleNotFoundError as exc:
+        if exc.name != "kg.server.pages":
+            raise
+        return
+    install = getattr(pages, "install", None)
+    if callable(install):
+        install(app)
+    elif getattr(pages, "router", None) is not None:
+        app.include_router(pages.router)

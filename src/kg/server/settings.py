@@ -47,7 +47,9 @@ class ServerSettings:
     service_allowlist: tuple[str, ...] = ()  # KG_SERVICE_ALLOWLIST: endpoints SERVICE may call
 
     @classmethod
-    def from_env(cls, *, data_dir: Path | None = None, base_iri: str | None = None, **flags: object) -> ServerSettings:
+    def from_env(
+        cls, *, data_dir: Path | None = None, base_iri: str | None = None, **flags: object
+    ) -> ServerSettings:
         values: dict[str, object] = {
             "host": os.environ.get("KG_HOST", "127.0.0.1"),
             "port": _env_int("KG_PORT", 8000),

@@ -1,0 +1,68 @@
+"""Starting the server: prepare the store read-write, release it, then serve it read-only with uvicorn.
+
+The order matters: Oxigraph's store is exclusive to one read-write opener, and opening it
+read-only while a writer holds it is undefined behaviour (SECURITY.md). So the ontology and
+vocabulary graphs are brought up to date first, the read-write handle is dropped, and only
+then do the query workers open the folder read-only.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+
+from kg.config import Settings
+from kg.server.settings import ServerSettings
+
+_H11_DEFAULT_EVENT_SIZE = 16 * 1024
+
+
+def prepare_store(settings: Settings) -> list[str]:
+    """Load or refresh the ontology and vocabulary graphs; returns the names loaded. Closes the store."""
+    from kg.ingest import ensure_static_graphs
+    from kg.store import EmbeddedStore
+
+    store = EmbeddedStore(settings.data_dir)
+    try:
+        loaded = ensure_static_graphs(store)
+        store.flush()
+    finally:
+        del store
+        gc.collect()  # the RocksDB lock goes with the last reference
+    return loaded
+
+
+def url_of(settings: ServerSettings) -> str:
+    host = settings.host
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}/"
+
+
+def serve(settings: ServerSettings, *, announce: Callable[[str], None], access_log: bool = True) -> None:
+    """Serve until interrupted (Ctrl-C or SIGTERM end it cleanly, stopping the query workers)."""
+    import uvicorn
+
+    from kg.server.app import create_app
+
+    prepare_store(settings.store)
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=access_log,
+        server_header=False,
+        # Let a long request line reach kg's own limit (414 in kg's error shape) instead of
+        # uvicorn's bare 400 at 16 KiB.
+        h11_max_incomplete_event_size=max(_H11_DEFAULT_EVENT_SIZE, settings.max_request_bytes + 8192),
+    )
+    url = url_of(settings)
+    announce(
+        f"kg serves {settings.store.data_dir} at {url}\n"
+        f"  SPARQL endpoint: {url}sparql   canned queries: {url}queries   VoID: {url}.well-known/void\n"
+        f"  query timeout {settings.query_timeout_s:g} s, at most {settings.max_results} results, "
+        f"{settings.workers} query worker(s). Stop with Ctrl-C."
+    )
+    uvicorn.Server(config).run()
