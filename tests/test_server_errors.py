@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from kg.config import Settings
-from kg.errors import QueryError
+from kg.errors import QueryError, StoreError
 from kg.server.app import create_app
 from kg.server.settings import ServerSettings
 from kg.workers import QueryCrashed, QueryTimeout
@@ -147,6 +147,11 @@ def test_a_timeout_is_503_naming_the_setting():
 
 def test_a_crashed_engine_is_500_query_crashed():
     check_shape(in_process(QueryCrashed("worker died with SIGSEGV")), 500, "query_crashed")
+
+
+def test_an_unreadable_store_is_503_naming_the_setting():
+    error = check_shape(in_process(StoreError("no worker could open the store")), 503, "store_unavailable")
+    assert error["setting"] == "KG_DATA_DIR"
 
 
 def test_a_parse_error_from_the_engine_is_400():

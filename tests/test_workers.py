@@ -11,6 +11,9 @@ import gc
 import json
 import multiprocessing
 import os
+import subprocess
+import sys
+import textwrap
 import time
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
@@ -232,3 +235,33 @@ def test_missing_store_fails_at_start(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="query worker"):
         QueryPool(tmp_path / "absent", workers=1)
     assert time.perf_counter() - started < 10.0
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"  # a zombie has stopped; reaping it is its new parent's business
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to see processes")
+def test_workers_stop_when_the_server_dies_mid_query(data_dir: Path) -> None:
+    server = textwrap.dedent(f"""
+        import asyncio
+        from pathlib import Path
+        from kg.workers import QueryPool
+        pool = QueryPool(Path({str(data_dir)!r}), workers=2, timeout_s=60)
+        print(*pool.worker_pids(), flush=True)
+        asyncio.run(pool.run({SLOW!r}))
+    """)
+    with subprocess.Popen([sys.executable, "-c", server], stdout=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None
+        pids = [int(pid) for pid in process.stdout.readline().split()]
+        assert len(pids) == 2
+        time.sleep(0.3)  # the slow query is under way
+        process.kill()
+    deadline = time.monotonic() + 5.0
+    while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(pid) for pid in pids)

@@ -40,6 +40,8 @@ from typing import Literal
 
 from kg.errors import KgError
 
+__all__ = ["SETTINGS", "UPDATE_VERBS", "QueryRefused", "RefusalReason", "check_query", "unescape_codepoints"]
+
 RefusalReason = Literal["too_long", "too_deep", "path_too_long", "service", "update", "load"]
 
 SETTINGS: dict[RefusalReason, str] = {

@@ -7,12 +7,14 @@ deadline, and kills and replaces a worker that is late or dead.
 
 CONTRACT (used by kg.server): ``QueryPool(data_dir, workers=, timeout_s=, max_results=)``;
 ``await pool.run(sparql, default_graphs=None, named_graphs=None, timeout_s=None) -> QueryResult``;
-``pool.close()``. Raises kg.errors.QueryError (does not parse: message with position),
-QueryTimeout (PoolBusy, a subclass, when no worker became free in time), QueryCrashed.
+``pool.close()``. ``run`` raises kg.errors.QueryError (the query does not parse: pyoxigraph's
+message, with its line:column; or it failed while running), QueryTimeout (PoolBusy, a subclass,
+when no worker became free in time), QueryCrashed, and kg.errors.StoreError when no worker can
+be started at all. Check queries with kg.sparql_guard first: the pool runs whatever it is given.
 
 Timing: a query's time limit counts from the call to ``run``, so the wait for a free worker
 is part of it and no caller waits longer than the limit. A query that gets no worker before
-its deadline is not run and raises PoolBusy.
+its deadline is not run and raises PoolBusy. ``QueryResult.seconds`` is the worker's own time.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -38,9 +40,12 @@ import pyoxigraph as ox
 
 from kg.errors import KgError, QueryError, StoreError
 
+__all__ = ["PoolBusy", "QueryCrashed", "QueryPool", "QueryResult", "QueryTimeout", "ResultKind"]
+
 ResultKind = Literal["solutions", "boolean", "graph"]
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_START_ATTEMPTS = 3  # to replace a worker, before the pool reports that it cannot
 # (sparql, default_graphs, named_graphs, max_results)
 _Request = tuple[str, list[str] | None, list[str] | None, int]
 # ("ok", kind, data, truncated, seconds) or ("error", message)
@@ -170,16 +175,48 @@ def _ntriples(triples: ox.QueryTriples, limit: int) -> tuple[bytes, bool]:
 
 @dataclass(eq=False)
 class _Worker:
+    """One worker process and the parent's end of its pipe.
+
+    Whoever holds the worker (the pool while it is idle, ``run`` while it answers, a start-up
+    thread while it opens the store) is the only one who may close its pipe: a pipe closed
+    under a thread still using it could see its file number reused by the next worker's pipe.
+    Killing and waiting are safe from anywhere.
+    """
+
     process: BaseProcess
     conn: Connection
+    exitcode: int | None = None
+    _reaped: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def kill(self) -> None:
+        with self._lock:
+            if not self._reaped:
+                self.process.kill()
+
+    def join(self, timeout: float) -> int | None:
+        with self._lock:
+            if not self._reaped:
+                self.process.join(timeout)
+                self.exitcode = self.process.exitcode
+            return self.exitcode
+
+    def is_alive(self) -> bool:
+        with self._lock:
+            return not self._reaped and self.process.is_alive()
 
     def reap(self) -> None:
-        """Kill if need be, wait for the process, free its pipe. Only the worker's current holder calls it."""
-        self.process.kill()
-        self.process.join(5.0)
-        if self.process.exitcode is not None:
-            self.process.close()
-        self.conn.close()
+        """Kill if need be, wait for the process, free its pipe and process handle."""
+        with self._lock:
+            if self._reaped:
+                return
+            self._reaped = True
+            self.process.kill()
+            self.process.join(5.0)
+            self.exitcode = self.process.exitcode
+            if self.exitcode is not None:
+                self.process.close()
+            self.conn.close()
 
 
 def _exchange(conn: Connection, request: _Request, deadline: float) -> _Reply | None:
@@ -196,7 +233,8 @@ class QueryPool:
 
     All workers start (and open the store) in the constructor, which raises StoreError if the
     store cannot be opened. A killed or crashed worker is replaced in the background while the
-    other workers go on serving.
+    other workers go on serving. Like every user of multiprocessing's "spawn", a script that
+    creates a pool must keep its top level under ``if __name__ == "__main__":``.
     """
 
     def __init__(
@@ -220,9 +258,9 @@ class QueryPool:
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._idle: deque[_Worker] = deque()
-        self._waiters: deque[asyncio.Future[_Worker]] = deque()
+        self._waiters: deque[asyncio.Future[None]] = deque()  # woken when a worker becomes idle
         self._live: set[_Worker] = set()  # started and not yet retired
-        self._closed = False
+        self._closed = threading.Event()
         self._start_error: str | None = None
         # One thread per worker waits for its reply; as many again start replacements.
         self._threads = ThreadPoolExecutor(max_workers=2 * workers, thread_name_prefix="kg-query")
@@ -257,14 +295,14 @@ class QueryPool:
         worker = await self._acquire(deadline, limit)
         waited = time.monotonic() - asked
         request: _Request = (sparql, default_graphs, named_graphs, self.max_results)
+        exchange = self._threads.submit(_exchange, worker.conn, request, deadline)
         try:
-            reply = await asyncio.get_running_loop().run_in_executor(
-                self._threads, _exchange, worker.conn, request, deadline
-            )
+            reply = await asyncio.wrap_future(exchange)
         except (EOFError, OSError):
             raise self._crashed(worker) from None
         except BaseException:  # cancelled: nobody will read the reply, so the worker's state is unknown
-            self._retire(worker)
+            worker.kill()
+            exchange.add_done_callback(lambda _: self._retire(worker))  # once the thread lets go of it
             raise
         if reply is None:
             self._retire(worker)
@@ -279,30 +317,148 @@ class QueryPool:
         return QueryResult(kind, data, truncated, seconds)
 
     def close(self) -> None:
-        """Stop every worker (a query under way ends with QueryCrashed) and the pool's threads."""
+        """Stop every worker and the pool's threads; a query under way ends with QueryCrashed."""
         with self._lock:
-            if self._closed:
+            if self._closed.is_set():
                 return
-            self._closed = True
-            live, idle, waiters = list(self._live), list(self._idle), list(self._waiters)
+            self._closed.set()
+            live, idle = list(self._live), list(self._idle)
             self._live.clear()
             self._idle.clear()
-            self._waiters.clear()
         for worker in live:
-            worker.process.kill()
-        for worker in live:
-            worker.process.join(5.0)
-        for worker in idle:  # busy workers are reaped by the run() that holds them
+            worker.kill()
+        for worker in idle:
             worker.reap()
-        _fail(waiters, QueryError("the query pool was closed (the server is shutting down)"))
-        self._threads.shutdown(wait=True, cancel_futures=True)
+        self._wake_all()
+        self._threads.shutdown(wait=True)  # start-up threads reap their own workers
+        for worker in live:  # busy ones: no zombies; their run() closes the pipes
+            worker.join(5.0)
 
     def worker_pids(self) -> list[int]:
         """Process ids of the running workers, for monitoring and tests."""
         with self._lock:
             return [pid for worker in self._live if (pid := worker.process.pid) is not None]
 
-    # -- workers --------------------------------------------------------------------------
+    # -- lending workers ------------------------------------------------------------------
+
+    async def _acquire(self, deadline: float, limit: float) -> _Worker:
+        """Take an idle worker, waiting (until the deadline) to be woken when one comes back."""
+        loop = asyncio.get_running_loop()
+        while True:
+            dead: list[_Worker] = []  # killed from outside while idle: not this query's fault
+            with self._lock:
+                if self._closed.is_set():
+                    raise QueryError("the query pool was closed (the server is shutting down)")
+                worker = None
+                while self._idle and worker is None:
+                    candidate = self._idle.popleft()
+                    if candidate.is_alive():
+                        worker = candidate
+                    else:
+                        self._live.discard(candidate)
+                        dead.append(candidate)
+                if worker is None and not self._live and self._start_error:
+                    raise StoreError(f"no query worker is running: {self._start_error}")
+                if worker is None:
+                    woken: asyncio.Future[None] = loop.create_future()
+                    self._waiters.append(woken)
+            for candidate in dead:
+                self._retire(candidate)
+            if worker is not None:
+                return worker
+            try:
+                async with asyncio.timeout(deadline - time.monotonic()):
+                    await woken
+            except BaseException as exc:
+                if woken.done() and not woken.cancelled():
+                    self._wake_one()  # woken just as we gave up: wake the next in line instead
+                else:
+                    with self._lock, contextlib.suppress(ValueError):
+                        self._waiters.remove(woken)
+                if isinstance(exc, TimeoutError):
+                    raise PoolBusy(
+                        f"all {self.workers} query workers stayed busy for {limit:g} s, so the query was not "
+                        "run; try again later (settings KG_QUERY_WORKERS, KG_QUERY_TIMEOUT)"
+                    ) from None
+                raise
+
+    def _release(self, worker: _Worker) -> None:
+        """Park an idle worker and wake the oldest waiting query. Safe from any thread."""
+        with self._lock:
+            parked = not self._closed.is_set()
+            if parked:
+                self._idle.append(worker)
+        if parked:
+            self._wake_one()
+        else:
+            worker.reap()
+
+    def _wake_one(self) -> None:
+        """Wake one waiting query; if its event loop is gone, the next (the worker stays parked anyway)."""
+        while True:
+            with self._lock:
+                if not self._waiters:
+                    return
+                waiter = self._waiters.popleft()
+            if not waiter.done() and _wake(waiter):
+                return
+
+    def _wake_all(self) -> None:
+        """Wake every waiting query, to find the pool closed or without workers and say so."""
+        with self._lock:
+            waiters = list(self._waiters)
+            self._waiters.clear()
+        for waiter in waiters:
+            _wake(waiter)
+
+    # -- replacing workers ----------------------------------------------------------------
+
+    def _crashed(self, worker: _Worker) -> QueryCrashed:
+        code = worker.join(2.0)
+        closed = self._closed.is_set()
+        self._retire(worker)
+        if closed:
+            return QueryCrashed(
+                "the query was stopped because the query pool was closed (the server is shutting down)"
+            )
+        how = f"exit signal {-code}, {signal.Signals(-code).name}" if code is not None and code < 0 else None
+        return QueryCrashed(
+            f"the query engine crashed on this query ({how or f'exit status {code}'}); it was probably too "
+            "deeply nested; the server goes on"
+        )
+
+    def _retire(self, worker: _Worker) -> None:
+        """Kill a worker whose state is unknown and start its replacement in the background."""
+        worker.kill()
+        with self._lock:
+            self._live.discard(worker)
+        if not self._closed.is_set():
+            try:
+                self._threads.submit(self._replace, worker)
+                return
+            except RuntimeError:  # the pool closed meanwhile
+                pass
+        worker.reap()
+
+    def _replace(self, old: _Worker) -> None:
+        old.reap()
+        error = ""
+        for attempt in range(_START_ATTEMPTS):
+            if self._closed.wait(attempt):  # 0 s, then 1 s, then 2 s before each attempt
+                return
+            try:
+                worker = self._launch()
+                self._wait_ready(worker)
+            except Exception as exc:  # whatever stops a start, the next attempt may not meet it
+                error = str(exc)
+                continue
+            self._release(worker)
+            return
+        with self._lock:
+            self._start_error = error
+            hopeless = not self._live
+        if hopeless:
+            self._wake_all()
 
     def _launch(self) -> _Worker:
         parent_end, child_end = self._context.Pipe()
@@ -316,7 +472,7 @@ class QueryPool:
         child_end.close()
         worker = _Worker(process, parent_end)
         with self._lock:
-            closed = self._closed
+            closed = self._closed.is_set()
             if not closed:
                 self._live.add(worker)
         if closed:
@@ -335,8 +491,7 @@ class QueryPool:
                     return
                 problem = f"cannot open it: {message[1]}"
         except (EOFError, OSError):
-            worker.process.join(1.0)
-            problem = f"died while opening it (exit code {worker.process.exitcode})"
+            problem = f"died while opening it (exit code {worker.join(1.0)})"
         with self._lock:
             self._live.discard(worker)
         worker.reap()
@@ -345,116 +500,16 @@ class QueryPool:
             "have it open for writing (kg ingest); point --data-dir / KG_DATA_DIR at a published copy."
         )
 
-    async def _acquire(self, deadline: float, limit: float) -> _Worker:
-        loop = asyncio.get_running_loop()
-        dead: list[_Worker] = []  # killed from outside while idle: not this query's fault
-        try:
-            with self._lock:
-                if self._closed:
-                    raise QueryError("the query pool was closed (the server is shutting down)")
-                while self._idle:
-                    worker = self._idle.popleft()
-                    if worker.process.is_alive():
-                        return worker
-                    dead.append(worker)
-                    self._live.discard(worker)
-                if not self._live and self._start_error:
-                    raise StoreError(f"no query worker is running: {self._start_error}")
-                waiter: asyncio.Future[_Worker] = loop.create_future()
-                self._waiters.append(waiter)
-        finally:
-            for worker in dead:
-                self._retire(worker)
-        try:
-            return await asyncio.wait_for(waiter, max(0.0, deadline - time.monotonic()))
-        except (TimeoutError, asyncio.CancelledError) as exc:
-            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                self._release(waiter.result())  # handed over just as we gave up: pass it on
-            if isinstance(exc, TimeoutError):
-                raise PoolBusy(
-                    f"all {self.workers} query workers stayed busy for {limit:g} s, so the query was not "
-                    "run; try again later (settings KG_QUERY_WORKERS, KG_QUERY_TIMEOUT)"
-                ) from None
-            raise
 
-    def _release(self, worker: _Worker) -> None:
-        """Hand an idle worker to the oldest waiting query, or park it. Safe from any thread."""
-        with self._lock:
-            if not self._closed:
-                while self._waiters:
-                    waiter = self._waiters.popleft()
-                    if waiter.done():
-                        continue
-                    try:
-                        waiter.get_loop().call_soon_threadsafe(self._deliver, waiter, worker)
-                        return
-                    except RuntimeError:  # that event loop is closed
-                        continue
-                self._idle.append(worker)
-                return
-        worker.reap()
+def _wake(waiter: asyncio.Future[None]) -> bool:
+    """Resolve a waiter in its own event loop; False if that loop is closed."""
 
-    def _deliver(self, waiter: asyncio.Future[_Worker], worker: _Worker) -> None:
-        if waiter.done():  # the query gave up meanwhile
-            self._release(worker)
-        else:
-            waiter.set_result(worker)
-
-    def _crashed(self, worker: _Worker) -> QueryCrashed:
-        worker.process.join(2.0)
-        code = worker.process.exitcode
-        closed = self._closed
-        self._retire(worker)
-        if closed:
-            return QueryCrashed(
-                "the query was stopped because the query pool was closed (the server is shutting down)"
-            )
-        if code is not None and code < 0:
-            how = f"exit signal {-code}, {signal.Signals(-code).name}"
-        else:
-            how = f"exit status {code}"
-        return QueryCrashed(
-            f"the query engine crashed on this query ({how}); it was probably too deeply nested; "
-            "the server goes on"
-        )
-
-    def _retire(self, worker: _Worker) -> None:
-        """Kill a worker whose state is unknown and start its replacement in the background."""
-        worker.process.kill()
-        with self._lock:
-            self._live.discard(worker)
-            closed = self._closed
-        if not closed:
-            try:
-                self._threads.submit(self._replace, worker)
-                return
-            except RuntimeError:  # the pool closed meanwhile
-                pass
-        worker.reap()
-
-    def _replace(self, old: _Worker) -> None:
-        old.reap()
-        try:
-            worker = self._launch()
-            self._wait_ready(worker)
-        except (StoreError, QueryError) as exc:
-            with self._lock:
-                self._start_error = str(exc)
-                waiters = [] if self._live else list(self._waiters)
-                if not self._live:
-                    self._waiters.clear()
-            _fail(waiters, StoreError(f"no query worker is running: {exc}"))
-            return
-        self._release(worker)
-
-
-def _fail(waiters: list[asyncio.Future[_Worker]], error: KgError) -> None:
-    """Wake queries waiting for a worker that will not come, each in its own event loop."""
-
-    def settle(waiter: asyncio.Future[_Worker]) -> None:
+    def settle() -> None:
         if not waiter.done():
-            waiter.set_exception(type(error)(*error.args))  # one instance each: tracebacks differ
+            waiter.set_result(None)
 
-    for waiter in waiters:
-        with contextlib.suppress(RuntimeError):  # RuntimeError: that event loop is closed
-            waiter.get_loop().call_soon_threadsafe(settle, waiter)
+    try:
+        waiter.get_loop().call_soon_threadsafe(settle)
+    except RuntimeError:
+        return False
+    return True

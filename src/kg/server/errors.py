@@ -173,6 +173,18 @@ def query_crashed() -> ApiError:
     )
 
 
+def store_unavailable() -> ApiError:
+    """503: no query worker could open the store (it is missing, or another process holds it)."""
+    return ApiError(
+        503,
+        "store_unavailable",
+        "the store cannot be read right now; if kg ingest is writing to it, wait for it to finish "
+        "and restart kg serve (setting KG_DATA_DIR)",
+        setting="KG_DATA_DIR",
+        headers={"retry-after": "5"},
+    )
+
+
 def internal_error() -> ApiError:
     """No detail: internals (paths, stack traces) never reach a client; the log has them."""
     return ApiError(500, "internal_error", "the server failed to answer this request; the error was logged")

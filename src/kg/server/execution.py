@@ -16,7 +16,7 @@ import anyio
 from fastapi import Request
 from fastapi.responses import Response
 
-from kg.errors import QueryError
+from kg.errors import QueryError, StoreError
 from kg.server import errors
 from kg.server.deps import get_pool, get_settings
 from kg.server.negotiation import Format, QueryForm, negotiate, offers_for, query_form
@@ -86,6 +86,8 @@ def pool_errors(settings: ServerSettings, *, shift: int = 0) -> Iterator[None]:
         raise errors.query_timeout(settings.query_timeout_s) from exc
     except QueryCrashed as exc:
         raise errors.query_crashed() from exc
+    except StoreError as exc:
+        raise errors.store_unavailable() from exc
     except QueryError as exc:
         message = str(exc).removeprefix("the SPARQL query does not parse: ")
         raise errors.query_syntax(_unshift(message, shift)) from exc
