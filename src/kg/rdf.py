@@ -14,7 +14,7 @@ from decimal import Decimal
 from rdflib import XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS
 
-from kg import iris
+from kg import iris, links
 from kg.config import ONTOLOGY_NS
 from kg.errors import RecordError
 from kg.record import Actor, CommunicationRecord, ConceptRef, Evidence, Place
@@ -99,6 +99,8 @@ class _Builder:
             self.add(c, RDF.type, KG.JointCommunication)
         self.add(c, RDFS.label, Literal(r.reference))
         self.add(c, KG.reference, Literal(r.reference))
+        # Where a reader finds the letter and its replies: computed from the reference alone.
+        self.add(c, FOAF.page, URIRef(links.ohchr_search_url(r.reference)))
         self.evidence(c, r.reference_evidence, "reference")
         if r.reference_parts is not None:
             parts = r.reference_parts
@@ -187,6 +189,7 @@ class _Builder:
             self.add(node, RDFS.label, Literal(f"resolution {number}"))
             if symbol := iris.resolution_symbol(number):
                 self.add(node, KG.documentSymbol, Literal(symbol))
+                self.add(node, FOAF.page, URIRef(links.undocs_url(symbol)))
         return node
 
     def mandates(self) -> None:
@@ -325,6 +328,8 @@ class _Builder:
             if self.vocab.get(str(node)) is None:
                 self.add(node, RDF.type, KG.Resolution)
                 self.add(node, KG.documentSymbol, Literal(key))
+                if key.strip():
+                    self.add(node, FOAF.page, URIRef(links.undocs_url(key)))
                 self.add(node, RDFS.label, Literal(label))
             return node
         if kind == "article":
