@@ -170,3 +170,38 @@ def test_pages_read_on_a_phone(browser: object, kg_server: str):
         assert tab.errors == []
     finally:
         context.close()
+
+
+def test_the_paths_page_draws_a_graph_with_evidence_and_links(tab: Tab):
+    expect, page = sync_api.expect, tab.page
+    page.goto("/company/li-ning-company-limited")
+    block = page.locator("section.summary .connections")
+    expect(block).to_contain_text("How this company connects to allegations")
+    block.get_by_role("link", name=re.compile("as a graph with their evidence")).click()
+    expect(page).to_have_url(re.compile(r"/explore-paths\?source=.*to_type=Allegation"))
+    expect(page.locator(".path-list")).to_contain_text("is implicated in Forced labour (AL OTH 70/2020)")
+
+    svg = page.locator("#paths-canvas svg")
+    expect(svg).to_be_visible()
+    expect(svg.locator("g.node.source")).to_have_count(1)  # the company, drawn once
+    assert svg.locator("g.node").count() > 30  # every entity on the 33 paths, each once
+    expect(svg.locator("g.edge").first).to_be_visible()
+    page.get_by_role("button", name="Zoom in").click()
+    page.get_by_role("button", name="Fit").click()
+
+    edge = svg.locator("g.edge", has=page.locator("title", has_text="Forced labour (AL OTH 70/2020)")).first
+    edge.click()
+    panel = page.locator("#edge-evidence")
+    expect(panel).to_contain_text("Forced labour (AL OTH 70/2020) — implicated actor → Li-Ning Company")
+    expect(panel).to_contain_text("characters")
+    tab.shot("11-paths-graph")
+    page.locator("#paths-graph").screenshot(path=str(SCREENSHOTS / "12-paths-graph-detail.png"))
+
+    node = svg.locator('g.node[data-iri$="/communication/al-oth-70-2020"]')
+    node.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/communication/al-oth-70-2020$"))
+    page.go_back()
+    svg.locator('g.node[data-iri$="/country/CHN"]').click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("China")
+    assert tab.errors == []

@@ -73,6 +73,9 @@ class ExportFormat(StrEnum):
     trig = "trig"
     turtle = "turtle"
     jsonld = "jsonld"
+    ftm = "ftm"
+    csv = "csv"
+    dcat = "dcat"
 
 
 class ExtractFormat(StrEnum):
@@ -277,11 +280,14 @@ def query(
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="name=value for a canned query's parameter.")
     ] = None,
+    no_inferred: Annotated[
+        bool, typer.Option("--no-inferred", help="Leave out the inferred graphs (only asserted facts).")
+    ] = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """Run a SPARQL query (or a canned query from queries/) against the store.
 
-    The default graph is the union of all graphs.
+    The default graph is the union of all graphs, inferred ones included unless --no-inferred.
 
     Example: kg query communications-by-company -p company=li-ning --format csv
     """
@@ -300,7 +306,13 @@ def query(
             sparql = parse_query_file(Path(query_or_file)).render(values)
         else:
             sparql = query_or_file
-        answer = run_query(_open_store(settings), sparql)
+        store = _open_store(settings)
+        graphs = None
+        if no_inferred:
+            from kg.inference import asserted_graphs
+
+            graphs = asserted_graphs(store)
+        answer = run_query(store, sparql, graphs=graphs)
         if fmt is QueryFormat.table:
             _print_table(answer)
         else:
@@ -378,27 +390,83 @@ def stats(data_dir: DataDirOption = None) -> None:
 @app.command()
 def export(
     fmt: Annotated[
-        ExportFormat, typer.Option("--format", "-f", help="RDF serialisation.")
+        ExportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="nquads, trig, turtle, jsonld (compacted with kg's context), ftm (FollowTheMoney JSON "
+            "lines), csv (one table per entity type, into the --output folder) or dcat (DCAT/VoID).",
+        ),
     ] = ExportFormat.nquads,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (default: stdout); a folder for csv."),
     ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Write the whole store (every named graph) as RDF.
+    """Write the whole store (every named graph) as RDF, or for other tools (FtM, CSV, DCAT).
 
     Example: kg export --format trig -o kg.trig
+    Example: kg export --format csv -o kg-csv/
     """
     from kg.export import export_store
 
     settings = _settings(data_dir)
     with _errors():
-        data = export_store(_open_store(settings), fmt.value)
+        if fmt is ExportFormat.csv:
+            from kg.exports import export_csv
+
+            if output is None:
+                err.print("[red]error:[/red] --format csv writes one file per table: give --output FOLDER")
+                raise typer.Exit(2)
+            files = export_csv(_open_store(settings), output)
+            err.print(f"wrote {len(files)} CSV files to {output}: {', '.join(f.name for f in files)}")
+            return
+        data = export_store(_open_store(settings), fmt.value, base_iri=settings.base_iri)
         if output is None:
             _write(data)
         else:
             output.write_bytes(data)
             err.print(f"wrote {len(data)} bytes to {output}")
+
+
+import_app = typer.Typer(
+    name="import",
+    help="Bring external lists into the graph, each in a named graph of its own.",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("ftm")
+def import_ftm_command(
+    file: Annotated[Path, typer.Argument(help="FollowTheMoney entities, one JSON object a line.")],
+    list_name: Annotated[
+        str | None,
+        typer.Option("--list-name", help="The list's name as pages show it (default: the file name)."),
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Match an FtM entity list to the graph's companies; store the matches in the list's own graph.
+
+    Names match only when equal after normalising case, punctuation and legal-form suffixes
+    (Co., Ltd, Limited, Company, Inc ...). Importing the same list again replaces its graph.
+
+    Example: kg import ftm uflpa.ftm.json --list-name "UFLPA Entity List"
+    """
+    from kg.ftm import import_ftm
+
+    settings = _settings(data_dir)
+    with _errors():
+        result = import_ftm(_open_store(settings), file, list_name or file.stem)
+    for m in result.matches:
+        since = f" since {m.listing_date}" if m.listing_date else ""
+        out.print(f"matched  {m.company_label} = {m.matched_name!r} ({m.entity_id}){since}", highlight=False)
+    out.print(
+        f"{result.list_name}: {result.entities} entities read, {len(result.matches)} matched; "
+        f"graph <{result.graph}> ({result.triples} triples)",
+        highlight=False,
+    )
 
 
 @app.command()
@@ -420,12 +488,20 @@ def remove(
 
 
 @app.command()
-def reason(data_dir: DataDirOption = None) -> None:
+def reason(
+    data_dir: DataDirOption = None,
+    recompute: Annotated[
+        bool, typer.Option("--recompute", help="First rebuild every document's inferred graph.")
+    ] = False,
+) -> None:
     """Check that the ontology, vocabularies and stored documents are consistent (HermiT; needs Java).
+
+    With --recompute, first rebuilds the inferred graphs (inverse, symmetric, sub-property,
+    sub-class and property-chain facts) of every document.
 
     Exit code 0: consistent, or Java absent (reported); 1: inconsistent.
 
-    Example: kg reason --data-dir ./data
+    Example: kg reason --recompute --data-dir ./data
     """
     from kg.export import store_graph
     from kg.reason import check_consistency
@@ -433,10 +509,40 @@ def reason(data_dir: DataDirOption = None) -> None:
 
     settings = _settings(data_dir)
     with _errors():
-        graphs = [vocabulary_graph(), store_graph(_open_store(settings), documents_only=True)]
+        store = _open_store(settings)
+        if recompute:
+            _recompute_inferred(store)
+        else:
+            from kg.inference import stale_inferred_graphs
+
+            if stale := stale_inferred_graphs(store):
+                err.print(
+                    f"note: {len(stale)} inferred graph(s) are missing or stem from other axioms; "
+                    "run kg reason --recompute to renew them",
+                    highlight=False,
+                )
+        graphs = [vocabulary_graph(), store_graph(store, documents_only=True)]
         result = check_consistency(graphs)
     out.print(f"reasoner: {result.status} ({result.seconds:.1f} s): {result.message}", highlight=False)
     raise typer.Exit(1 if result.status == "inconsistent" else 0)
+
+
+def _recompute_inferred(store: object) -> None:
+    """Rebuild all inferred graphs with a progress bar on stderr."""
+    from kg.inference import recompute_all
+
+    columns = (TextColumn("inferring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("inferring", total=None)
+        done = recompute_all(
+            store,  # type: ignore[arg-type]
+            on_progress=lambda n, total: progress.update(task, completed=n, total=total),
+        )
+    out.print(
+        f"inferred: {done.triples} triples for {done.documents} documents in {done.seconds:.1f} s"
+        + (f"; removed {done.removed_orphans} orphaned inferred graph(s)" if done.removed_orphans else ""),
+        highlight=False,
+    )
 
 
 HostOption = Annotated[
@@ -634,6 +740,270 @@ def _server_settings(data_dir: Path | None, base_iri: str | None, **flags: objec
         )
         raise typer.Exit(2)
     return settings
+
+
+class PathsFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def paths(
+    source: Annotated[str, typer.Argument(help="The entity to start from: an IRI or a name ('Li-Ning').")],
+    to: Annotated[
+        str | None, typer.Option("--to", help="A target entity: an IRI or a name.", show_default=False)
+    ] = None,
+    to_type: Annotated[
+        str | None,
+        typer.Option(
+            "--to-type",
+            help="A target type: Allegation, kg:Norm, State... or a class IRI.",
+            show_default=False,
+        ),
+    ] = None,
+    max_hops: Annotated[int, typer.Option("--max-hops", min=1, max=8, help="Longest path, in hops.")] = 4,
+    all_paths: Annotated[
+        bool, typer.Option("--all", help="Every simple path up to --max-hops, not only the shortest.")
+    ] = False,
+    relation: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--relation", help="A property IRI a path may follow (repeat; default: kg's main relations)."
+        ),
+    ] = None,
+    inferred: Annotated[
+        bool,
+        typer.Option(
+            "--inferred/--no-inferred", help="Follow facts kg inferred, not only those letters state."
+        ),
+    ] = True,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Paths to show.")] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Paths to skip (paging).")] = 0,
+    fmt: Annotated[PathsFormat, typer.Option("--format", "-f", help="Output format.")] = PathsFormat.text,
+    data_dir: DataDirOption = None,
+) -> None:
+    """How an entity connects to allegations, issues, norms, States or another entity, with evidence.
+
+    Each path is printed as a sentence, then each hop with the document and quote (or offsets)
+    that state it. A name that matches several entities lists them (exit 2).
+
+    Example: kg paths "Li-Ning" --to-type Allegation --max-hops 4
+    """
+    import json
+
+    from kg.paths import expand_type, find_paths, is_iri, resolve, store_runner
+
+    settings = _settings(data_dir)
+    with _errors():
+        if not to and not to_type:
+            err.print("[red]error:[/red] give --to (an IRI or a name) and/or --to-type (e.g. Allegation)")
+            raise typer.Exit(2)
+        run = store_runner(_open_store(settings))
+
+        def entity(text: str, what: str) -> str:
+            if is_iri(text):
+                return text
+            found = resolve(run, text)
+            if len(found) == 1:
+                return found[0][0]
+            if not found:
+                err.print(f"error: {what}: no entity is named {text!r}", highlight=False, markup=False)
+            else:
+                err.print(f"error: {what}: {text!r} names {len(found)} entities; give one IRI:", markup=False)
+                for iri, label in found[:30]:
+                    err.print(f"  {label}  <{iri}>", highlight=False, markup=False)
+            raise typer.Exit(2)
+
+        source_iri = entity(source, "SOURCE")
+        result = find_paths(
+            run,
+            source_iri,
+            targets={entity(to, "--to")} if to else None,
+            target_types={expand_type(to_type)} if to_type else None,
+            max_hops=max_hops,
+            relations=relation or None,
+            mode="all" if all_paths else "shortest",
+            limit=limit,
+            offset=offset,
+            include_inferred=inferred,
+        )
+    if fmt is PathsFormat.json:
+        _write(
+            json.dumps(
+                {
+                    "source": source_iri,
+                    "paths": [p.to_json() for p in result.paths],
+                    "complete": result.complete,
+                    "explored": result.explored,
+                    "total": result.total,
+                    "next_offset": result.next_offset(offset, limit),
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+        return
+    for number, path in enumerate(result.paths, start=offset + 1):
+        out.print(f"{number}. {path.sentence}", highlight=False, markup=False)
+        for edge in path.edges:
+            out.print(
+                f"   {edge.source} -[{edge.property_label}, {edge.direction}]-> {edge.target}"
+                + (" (inferred)" if edge.inferred else ""),
+                highlight=False,
+                markup=False,
+            )
+            for ev in edge.evidence:
+                where = f"chars {ev.start}-{ev.end}" if ev.start is not None else "no offsets"
+                quote = f' "{ev.quote}"' if ev.quote else ""
+                out.print(f"     evidence: {ev.document} ({where}){quote}", highlight=False, markup=False)
+        out.print("")
+    shown = f"{offset + 1}-{offset + len(result.paths)}" if result.paths else "none"
+    more = result.next_offset(offset, limit)
+    err.print(
+        f"{result.total} path(s), showing {shown}; {result.explored} node(s) explored"
+        + ("" if result.complete else "; INCOMPLETE: a time or size bound stopped the search")
+        + (f"; next page: --offset {more}" if more is not None else "")
+    )
+
+
+link_app = typer.Typer(no_args_is_help=False, rich_markup_mode=None)
+app.add_typer(link_app, name="link")
+
+EndpointOption = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint",
+        help="SPARQL endpoint in Wikidata's model (default: $KG_LINK_ENDPOINT, else Wikidata's).",
+        show_default=False,
+    ),
+]
+
+
+def _link_endpoint(endpoint: str | None) -> str:
+    import os
+
+    from kg.linking import DEFAULT_ENDPOINT
+
+    return endpoint or os.environ.get("KG_LINK_ENDPOINT") or DEFAULT_ENDPOINT
+
+
+@link_app.callback(invoke_without_command=True)
+def link(
+    ctx: typer.Context,
+    endpoint: EndpointOption = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Use cached answers only; report what is not cached.")
+    ] = False,
+    threshold: Annotated[
+        float, typer.Option("--threshold", min=0.01, max=1.0, help="Accept candidates scoring at least this.")
+    ] = 0.9,
+    review: Annotated[
+        bool, typer.Option("--review", help="Print the candidates waiting for review; query nothing.")
+    ] = False,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Ask the endpoint again even for cached answers.")
+    ] = False,
+    timeout: Annotated[float, typer.Option("--timeout", min=1.0, help="Seconds per request.")] = 60.0,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Find Wikidata items for companies, organisations, States, mandates and instruments.
+
+    Accepted links go to the links graph with their provenance; facts of the items to the
+    external graph; the rest wait for review (kg link --review, kg link accept|reject).
+
+    Example: kg link --threshold 0.9 && kg link --review
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from kg.linking import SparqlClient, link_store, read_decisions
+    from kg.linking.reconcile import cache_dir
+
+    settings = _settings(data_dir)
+    with _errors():
+        store = _open_store(settings)
+        if review:
+            waiting = [d for d in read_decisions(store) if d.status == "review"]
+            for d in waiting:
+                score = f"{d.score:.2f}" if d.score is not None else "  - "
+                out.print(
+                    f"{score}  {d.local_label or d.local} <{d.local}>\n"
+                    f"      -> {d.item_label or '?'} <{d.item}>  ({d.basis})",
+                    highlight=False,
+                    markup=False,
+                )
+            err.print(
+                f"{len(waiting)} candidate(s) to review; decide with: kg link accept|reject ENTITY-IRI QID"
+            )
+            return
+        client = SparqlClient(
+            _link_endpoint(endpoint),
+            cache_dir=cache_dir(settings.data_dir),
+            offline=offline,
+            refresh=refresh,
+            timeout_s=timeout,
+        )
+        result = link_store(store, client, threshold=threshold)
+    for d in result.accepted:
+        out.print(
+            f"linked   {d.local_label} <{d.local}> -> <{d.item}>  ({d.basis})", highlight=False, markup=False
+        )
+    out.print(
+        f"{result.entities} entities, {len(result.accepted)} linked by rule, {len(result.review)} to review, "
+        f"{result.kept_by_hand} hand decision(s) kept, {result.unmatched} without candidates; "
+        f"{result.facts} external facts; {result.requests} request(s), {result.cache_hits} cached answer(s).",
+        highlight=False,
+    )
+    for issue in result.issues:
+        out.print(f"issue: {issue}", highlight=False, markup=False)
+    if result.cache_misses:
+        err.print(
+            f"--offline: {result.cache_misses} query(ies) not in the cache; their entities kept their "
+            "previous decisions. Run without --offline to fetch them."
+        )
+    if result.cache_misses or result.issues:
+        raise typer.Exit(1)
+
+
+def _decide(entity: str, item: str, accept: bool, endpoint: str | None, data_dir: Path | None) -> None:
+    from kg.linking import decide_by_hand
+
+    settings = _settings(data_dir)
+    with _errors():
+        d = decide_by_hand(
+            _open_store(settings), entity, item, accept=accept, endpoint=_link_endpoint(endpoint)
+        )
+    verb = "accepted" if accept else "rejected"
+    out.print(f"{verb} by hand: <{d.local}> -> <{d.item}>; later runs keep this decision", highlight=False)
+    if accept:
+        err.print("run kg link to fetch the item's facts into the external graph")
+
+
+@link_app.command("accept")
+def link_accept(
+    entity: Annotated[str, typer.Argument(help="The entity's IRI (kg link --review shows it).")],
+    item: Annotated[str, typer.Argument(help="The Wikidata item: Q-id (Q148) or IRI.")],
+    endpoint: EndpointOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Accept a link by hand; no later run overwrites it.
+
+    Example: kg link accept https://w3id.org/kg-spcomm/data/company/blackstone-group-l-p Q900010
+    """
+    _decide(entity, item, True, endpoint, data_dir)
+
+
+@link_app.command("reject")
+def link_reject(
+    entity: Annotated[str, typer.Argument(help="The entity's IRI (kg link --review shows it).")],
+    item: Annotated[str, typer.Argument(help="The Wikidata item: Q-id (Q148) or IRI.")],
+    endpoint: EndpointOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Reject a candidate (or an accepted link) by hand; no later run proposes it again.
+
+    Example: kg link reject https://w3id.org/kg-spcomm/data/company/blackstone-group-l-p Q900011
+    """
+    _decide(entity, item, False, endpoint, data_dir)
 
 
 def _serve(settings: ServerSettings, *, access_log: bool = True) -> None:

@@ -19,6 +19,7 @@ from rdflib import Graph, Literal, URIRef
 from kg import iris, resources
 from kg.config import ONTOLOGY_NS, Settings
 from kg.errors import DocumentConflict, KgError, NotFound
+from kg.inference import materialise_document, remove_inferred, rules_for
 from kg.rdf import DocumentGraph, record_to_graph
 from kg.record import CommunicationRecord, load_record
 from kg.store import EmbeddedStore
@@ -127,6 +128,8 @@ def ingest_record(
     if dry_run:
         return result
     store.replace_graph(str(doc.graph_iri), doc.graph, ingested_at=dt.datetime.now(dt.UTC))
+    # The inferred graph follows its document in the same flow, so queries never see stale inferences.
+    materialise_document(store, str(doc.graph_iri), rules_for(vocab))
     result.status = "replaced" if stored_digest is not None else "added"
     return result
 
@@ -161,11 +164,12 @@ def ingest_paths(
 
 
 def remove_document(store: EmbeddedStore, settings: Settings, reference: str) -> str:
-    """Drop one document's graph; returns the graph IRI removed."""
+    """Drop one document's graph and its inferred graph; returns the graph IRI removed."""
     try:
         graph_iri = iris.document_graph_iri(settings.base_iri, reference)
     except ValueError as exc:
         raise NotFound(str(exc)) from exc
+    remove_inferred(store, graph_iri)  # first: an inferred graph must never outlive its document
     if not store.remove_graph(graph_iri):
         raise NotFound(
             f"{iris.normalise_reference(reference)} is not in the store (looked for graph <{graph_iri}>)"

@@ -88,9 +88,14 @@ def _plain(term: Term | None) -> str | None:
 
 
 def run_query(
-    store: EmbeddedStore, sparql: str, *, substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None
+    store: EmbeddedStore,
+    sparql: str,
+    *,
+    substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None,
+    graphs: list[str] | None = None,
 ) -> QueryAnswer:
-    result = store.query(sparql, substitutions=substitutions)
+    """Run ``sparql``; ``graphs`` limits it to those named graphs (see EmbeddedStore.query)."""
+    result = store.query(sparql, substitutions=substitutions, graphs=graphs)
     if isinstance(result, ox.QueryBoolean):
         return QueryAnswer("boolean", result.serialize(format=ox.QueryResultsFormat.JSON) or b"")
     if isinstance(result, ox.QuerySolutions):

@@ -120,13 +120,23 @@ class EmbeddedStore:
         *,
         union: bool = True,
         substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None,
+        graphs: list[str] | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        """Run a SPARQL query; by default the default graph is the union of all graphs."""
+        """Run a SPARQL query; by default the default graph is the union of all graphs.
+
+        ``graphs`` restricts the query to those named graphs (and the store's default graph):
+        they form its default graph and are the only graphs GRAPH can reach. Both lists are
+        given, since with only one of them a query could still reach the other graphs.
+        """
+        options: dict[str, Any] = {"use_default_graph_as_union": union}
+        if graphs is not None:
+            names = [ox.NamedNode(iri) for iri in graphs]
+            options = {"default_graph": [ox.DefaultGraph(), *names], "named_graphs": names}
         try:
             return self._store.query(
                 sparql,
-                use_default_graph_as_union=union,
                 substitutions={ox.Variable(k): v for k, v in (substitutions or {}).items()} or None,
+                **options,
             )
         except SyntaxError as exc:
             raise QueryError(f"the SPARQL query does not parse: {exc}") from exc

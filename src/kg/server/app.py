@@ -59,6 +59,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     errors.install(app)
     for module in (protocol, description, canned_routes, linked_data):
         app.include_router(module.router)
+    app.include_router(importlib.import_module("kg.server.paths_routes").router)
     _install_explorer(app)
 
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)

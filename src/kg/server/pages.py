@@ -21,7 +21,7 @@ from kg.config import ONTOLOGY_IRI
 from kg.errors import NotFound, QueryError
 from kg.server import errors, execution, linked_data
 from kg.server.deps import get_pool, get_settings
-from kg.server.explorer import home, listing, ontology, querypage
+from kg.server.explorer import home, listing, ontology, paths_page, querypage
 from kg.server.explorer.company import build_summary
 from kg.server.explorer.entity import build_entity
 from kg.server.explorer.queries import InvalidParameter
@@ -30,6 +30,7 @@ from kg.server.negotiation import HTML, negotiate
 from kg.server.results import render_ntriples
 
 router = APIRouter()
+router.include_router(paths_page.router)  # /explore-paths
 
 _STATIC_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\.(css|js|svg)$")
 _STATIC_TYPES = {"css": "text/css", "js": "text/javascript", "svg": "image/svg+xml"}
@@ -171,10 +172,12 @@ async def entity_page(request: Request, iri: str) -> Response:
         if not view.exists:
             raise errors.not_found(f"the graph holds nothing about <{iri}>")
         summary = await build_summary(pool, iri, view.label, base) if view.is_actor else None
+    connections = await paths_page.company_connections(request, iri, [t.iri for t in view.types])
     context = {
         "nav": "",
         "view": view,
         "summary": summary,
+        "connections": connections,
         "base_iri": base,
         "next_url": _with_offset(request, view.incoming.next_offset),
         "previous_url": _with_offset(request, view.incoming.previous_offset),

@@ -35,6 +35,16 @@ class PlaceGroup:
     places: list[Link]
 
 
+@dataclass(frozen=True)
+class ListingNote:
+    """An entry on an imported external list (kg import ftm): "listed on <list> since <date>"."""
+
+    link: Link
+    list_name: str
+    since: str | None
+    matched_name: str | None
+
+
 @dataclass
 class Summary:
     name: str
@@ -53,10 +63,11 @@ class Summary:
     named_in: list[Link] = field(default_factory=list)
     named_issues: list[Link] = field(default_factory=list)
     evidence: dict[str, list[Span]] = field(default_factory=dict)
+    listings: list[ListingNote] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.letters or self.copied or self.named_in)
+        return not (self.letters or self.copied or self.named_in or self.listings)
 
 
 def long_date(value: str | None) -> str | None:
@@ -153,6 +164,17 @@ async def build_summary(pool: QueryPool, iri: str, name: str, base_iri: str) -> 
     letters = sorted(c.rows("communication"), key=lambda r: (text(r, "date"), text(r, "label")))
     principles = sorted(c.rows("principle"), key=lambda r: integer(r, "number"))
     also = c.rows("also")
+    # Imported lists live in graphs of their own (kg import ftm); shown apart from what letters say.
+    listed = await queries.select(pool, "company-listings", company=iri)
+    listings = [
+        ListingNote(
+            Link(text(r, "list"), page_url(text(r, "listing"), base_iri), text(r, "listing")),
+            text(r, "list"),
+            long_date(text(r, "date") or None),
+            text(r, "matchedName") or None,
+        )
+        for r in listed.rows
+    ]
     return Summary(
         name=name,
         letters=[Letter(c.link(r), long_date(text(r, "date") or None)) for r in letters],
@@ -173,4 +195,5 @@ async def build_summary(pool: QueryPool, iri: str, name: str, base_iri: str) -> 
             kind: sorted(spans.values(), key=lambda s: (s.reference or "", s.start))
             for kind, spans in c.spans.items()
         },
+        listings=listings,
     )

@@ -1,0 +1,690 @@
+"""Paths between entities: how a company connects to allegations, issues, norms or governments.
+
+Why not one SPARQL query: property paths only return their two ends, and Oxigraph's planner
+mishandles a type join around a union of property paths (a 4-hop exploration took minutes,
+shared/PERFORMANCE.md). So the search is a breadth-first walk done here, in Python, with one
+small SPARQL query per frontier expansion (the neighbours of a batch of nodes, both
+directions, over a fixed set of relation types, bound through a VALUES block of
+pyoxigraph-serialised terms: user input never becomes query text). Paths are then
+enumerated from the explored adjacency; only the page asked for gets labels and evidence,
+each in one query.
+
+One algorithm, two drivers: the search is a generator that yields SPARQL text and receives
+rows (``dict`` of variable -> pyoxigraph term, or None when the time budget ran out), so the
+CLI drives it synchronously against the embedded store (``find_paths``) and the server drives
+it with ``await pool.run`` (``find_paths_async``).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Awaitable, Callable, Generator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, TypeVar
+
+import pyoxigraph as ox
+
+from kg.config import ONTOLOGY_NS
+from kg.errors import KgError, NotFound
+
+KG = ONTOLOGY_NS
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+OWL = "http://www.w3.org/2002/07/owl#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+
+Term = Any  # a pyoxigraph NamedNode, BlankNode or Literal
+Row = dict[str, Term]
+Runner = Callable[[str], list[Row]]
+AsyncRunner = Callable[[str], Awaitable[list[Row] | None]]
+Mode = Literal["shortest", "all"]
+
+DEFAULT_RELATIONS: tuple[str, ...] = tuple(
+    KG + name
+    for name in (
+        "addressedTo",
+        "alsoSentTo",
+        "raisesAllegation",
+        "concernsIssue",
+        "affectsGroup",
+        "occurredIn",
+        "allegedPerpetrator",
+        "implicatedActor",
+        "citesNorm",
+        "citesResolution",
+        "sentByMandate",
+        "relatedCommunication",
+        "followUpOf",
+    )
+)
+"""The object properties a path may follow: the facts letters state, not types, labels or evidence."""
+
+# Which kg:evidenceField holds the text span for a fact stated with each property (kg.rdf).
+EVIDENCE_FIELDS: dict[str, tuple[str, ...]] = {
+    KG + "addressedTo": ("recipient",),
+    KG + "alsoSentTo": ("also_sent_to",),
+    KG + "raisesAllegation": ("allegations",),
+    KG + "concernsIssue": ("allegations",),
+    KG + "affectsGroup": ("allegations",),
+    KG + "occurredIn": ("allegations",),
+    KG + "allegedPerpetrator": ("allegations",),
+    KG + "implicatedActor": ("allegations",),
+    KG + "inSector": ("allegations",),
+    KG + "underPolicy": ("allegations",),
+    KG + "citesNorm": ("norms_cited",),
+    KG + "citesResolution": ("norms_cited", "mandates"),
+    KG + "relatedCommunication": ("related_references",),
+    KG + "followUpOf": ("related_references",),
+}
+# Facts whose evidence sits on a qualified node between the two ends:
+# property -> (subject -> qualified node, qualified node -> object, evidence field).
+QUALIFIED_EVIDENCE: dict[str, tuple[str, str, str]] = {
+    KG + "sentByMandate": (KG + "hasSending", KG + "sendingMandate", "mandates"),
+    KG + "signedBy": (KG + "hasSignature", KG + "signatory", "signatories"),
+}
+
+# How a hop reads in a sentence, forwards and backwards, for the default relations; any other
+# property reads from the ontology's labels (kg:_Schema.phrase).
+PHRASES: dict[str, tuple[str, str]] = {
+    KG + "addressedTo": ("was addressed to", "received"),
+    KG + "alsoSentTo": ("was also sent to", "also received"),
+    KG + "raisesAllegation": ("raises the allegation", "is raised in"),
+    KG + "concernsIssue": ("concerns", "is the issue of"),
+    KG + "affectsGroup": ("affects", "is affected by"),
+    KG + "occurredIn": ("occurred in", "is the place of"),
+    KG + "allegedPerpetrator": ("names as alleged perpetrator", "is the alleged perpetrator in"),
+    KG + "implicatedActor": ("implicates", "is implicated in"),
+    KG + "citesNorm": ("cites", "is cited by"),
+    KG + "citesResolution": ("cites", "is cited by"),
+    KG + "sentByMandate": ("was sent by", "sent"),
+    KG + "relatedCommunication": ("is related to", "is related to"),
+    KG + "followUpOf": ("is a follow-up of", "has the follow-up"),
+}
+
+INFERRED_SUFFIX = "/inferred"
+"""How kg.inference names a document's inferred graph (``<document graph>/inferred``)."""
+
+MAX_PATHS = 10_000
+"""Paths enumerated before sorting and paging; past it the answer says it is incomplete."""
+_PREPOSITIONS = ("by", "in", "of", "to", "from", "with", "for", "on")
+_IRI = re.compile(r"^[a-z][a-z0-9+.-]*:[^\s<>\"{}|\\^`]*$", re.IGNORECASE)
+
+
+class PathError(KgError):
+    """A path request that cannot be answered as asked (bad IRI, bad bound)."""
+
+
+@dataclass(frozen=True)
+class Node:
+    iri: str
+    label: str
+    types: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    document: str  # the named graph (document graph) holding the span
+    quote: str | None
+    start: int | None
+    end: int | None
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str  # the node the walk came from
+    target: str  # the node the walk went to
+    property: str
+    property_label: str
+    direction: Literal["forward", "backward"]  # forward: source -property-> target is the stored triple
+    evidence: list[Evidence] = field(default_factory=list)
+    inferred: bool = False  # stated only in inferred graphs (kg.inference), not by a letter itself
+
+
+@dataclass(frozen=True)
+class Path:
+    nodes: list[Node]
+    edges: list[Edge]
+    sentence: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PathResult:
+    paths: list[Path]
+    complete: bool  # False when a bound (hops aside: time, frontier size, path count) stopped the search
+    explored: int  # nodes whose neighbours were fetched
+    total: int = 0  # paths found before paging
+
+    def next_offset(self, offset: int, limit: int) -> int | None:
+        return offset + limit if offset + limit < self.total else None
+
+
+# -- query text: every value is a pyoxigraph-serialised term -------------------------------------
+
+
+def _iri(value: str) -> ox.NamedNode:
+    if not _IRI.match(value):
+        raise PathError(f"{value!r} is not an absolute IRI")
+    try:
+        return ox.NamedNode(value)
+    except ValueError as exc:
+        raise PathError(f"{value!r} is not a valid IRI: {exc}") from exc
+
+
+def _values(name: str, terms: Sequence[object]) -> str:
+    return f"VALUES ?{name} {{ {' '.join(str(t) for t in terms)} }}"
+
+
+def _neighbours_query(nodes: Sequence[str], relations: Sequence[str]) -> str:
+    """Neighbours of a batch of nodes, both directions, one row per neighbour type.
+
+    The relations are a FILTER, not a second VALUES block, and there is no DISTINCT or
+    GROUP BY (rows are deduplicated in Python): at a 1,000-node frontier that is ~200 ms
+    instead of ~1 s, because Oxigraph then does one index lookup per node, not per pair.
+    """
+    rels = ", ".join(str(ox.NamedNode(r)) for r in relations)
+    return f"""SELECT ?n ?p ?m ?dir ?g ?t WHERE {{
+  {_values("n", [ox.NamedNode(n) for n in nodes])}
+  {{ GRAPH ?g {{ ?n ?p ?m }} BIND("f" AS ?dir) }} UNION {{ GRAPH ?g {{ ?m ?p ?n }} BIND("b" AS ?dir) }}
+  FILTER(?p IN ({rels}) && isIRI(?m))
+  OPTIONAL {{ ?m <{RDF_TYPE}> ?t }}
+}}"""
+
+
+def _node_query(iri: str) -> str:
+    node = ox.NamedNode(iri)
+    return f"""SELECT ?t WHERE {{
+  {{ {node} ?x ?y OPTIONAL {{ {node} <{RDF_TYPE}> ?t }} }} UNION {{ ?y ?x {node} }}
+}} LIMIT 50"""
+
+
+_SCHEMA_QUERY = f"""SELECT ?kind ?a ?b ?label WHERE {{
+  {{ ?a <{RDFS}subClassOf>+ ?b . BIND("sub" AS ?kind) }}
+  UNION {{ ?a <{OWL}inverseOf> ?b . BIND("inv" AS ?kind) }}
+  UNION {{ ?a a <{OWL}ObjectProperty> ; <{RDFS}label> ?label . BIND("label" AS ?kind)
+           FILTER(LANG(?label) = "" || LANGMATCHES(LANG(?label), "en")) }}
+}}"""
+
+
+def _labels_query(nodes: Sequence[str]) -> str:
+    return f"""SELECT ?n ?label ?rank ?t WHERE {{
+  {_values("n", [ox.NamedNode(n) for n in nodes])}
+  {{ ?n <{SKOS}prefLabel> ?label BIND(1 AS ?rank) }} UNION {{ ?n <{RDFS}label> ?label BIND(2 AS ?rank) }}
+  UNION {{ ?n <{FOAF}name> ?label BIND(3 AS ?rank) }} UNION {{ ?n <{RDF_TYPE}> ?t }}
+}}"""
+
+
+def _evidence_query(
+    direct: list[tuple[int, str, str]], qualified: list[tuple[int, str, str, str, str, str]]
+) -> str:
+    """Spans for many edges at once: on an end node, or on a qualified node between the ends."""
+    lit = ox.Literal
+    direct_rows = " ".join(f"({lit(str(e))} {ox.NamedNode(n)} {lit(f)})" for e, n, f in direct)
+    qual_rows = " ".join(
+        f"({lit(str(e))} {ox.NamedNode(c)} {ox.NamedNode(q)} {ox.NamedNode(qp)} {ox.NamedNode(m)} {lit(f)})"
+        for e, c, q, qp, m, f in qualified
+    )
+    return f"""SELECT DISTINCT ?e ?span ?g ?quote ?start ?end WHERE {{
+  {{ VALUES (?e ?node ?field) {{ {direct_rows} }} }}
+  UNION
+  {{ VALUES (?e ?c ?q ?qp ?m ?field) {{ {qual_rows} }} ?c ?q ?node . ?node ?qp ?m . }}
+  GRAPH ?g {{
+    ?span <{KG}evidenceFor> ?node ; <{KG}evidenceField> ?field .
+    OPTIONAL {{ ?span <{KG}quote> ?quote }}
+    OPTIONAL {{ ?span <{KG}startOffset> ?start }}
+    OPTIONAL {{ ?span <{KG}endOffset> ?end }}
+  }}
+}}"""
+
+
+def _resolve_query(text: str) -> str:
+    """Entities by label; the ontology's own terms and text spans are not entities to start from."""
+    return f"""SELECT DISTINCT ?s ?label WHERE {{
+  VALUES ?needle {{ {ox.Literal(text.lower())} }}
+  ?s <{RDFS}label>|<{SKOS}prefLabel>|<{SKOS}altLabel> ?label .
+  FILTER(isIRI(?s) && CONTAINS(LCASE(STR(?label)), ?needle))
+  FILTER NOT EXISTS {{
+    VALUES ?skip {{
+      <{KG}TextSpan> <{OWL}Class> <{OWL}ObjectProperty> <{OWL}DatatypeProperty> <{OWL}Ontology>
+    }}
+    ?s a ?skip
+  }}
+}} ORDER BY STRLEN(STR(?label)) ?s LIMIT 200"""
+
+
+# -- the algorithm, as generators that yield queries and receive rows ---------------------------
+
+Steps = Generator[str, "list[Row] | None", Any]
+
+
+def _resolve_steps(text: str) -> Generator[str, list[Row] | None, list[tuple[str, str]]]:
+    """Entities whose label contains the text; exact (case-insensitive) matches win when there are any."""
+    needle = text.strip()
+    if not needle:
+        raise PathError("an empty name matches nothing; give a name or an IRI")
+    rows = yield _resolve_query(needle)
+    found: dict[str, str] = {}
+    for row in rows or []:
+        found.setdefault(str(row["s"].value), str(row["label"].value))
+    exact = {iri: label for iri, label in found.items() if label.lower() == needle.lower()}
+    return sorted((exact or found).items(), key=lambda item: (item[1].lower(), item[0]))
+
+
+@dataclass
+class _Schema:
+    """What the ontology says about classes and properties: subclasses, inverses, labels."""
+
+    subclasses: dict[str, set[str]] = field(default_factory=dict)  # class -> itself and all subclasses
+    inverse: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_rows(cls, rows: list[Row]) -> _Schema:
+        schema = cls()
+        for row in rows:
+            kind, a = str(row["kind"].value), str(row["a"].value)
+            if kind == "sub":
+                schema.subclasses.setdefault(str(row["b"].value), set()).add(a)
+            elif kind == "inv":
+                b = str(row["b"].value)
+                schema.inverse.setdefault(a, b)
+                schema.inverse.setdefault(b, a)
+            else:
+                schema.labels.setdefault(a, str(row["label"].value))
+        return schema
+
+    def expand(self, classes: set[str]) -> set[str]:
+        out = set(classes)
+        for c in classes:
+            out |= self.subclasses.get(c, set())
+        return out
+
+    def label(self, prop: str) -> str:
+        return self.labels.get(prop) or _local_name(prop)
+
+    def phrase(self, prop: str, direction: str) -> str:
+        """How to read one hop: the property's label forwards; backwards its inverse, else 'is ... of'."""
+        if prop in PHRASES:
+            return PHRASES[prop][0 if direction == "forward" else 1]
+        if direction == "forward":
+            text = self.label(prop)
+        elif prop in self.inverse and self.inverse[prop] in self.labels:
+            text = self.labels[self.inverse[prop]]
+        else:
+            return f"is {self.label(prop)} of"
+        if text.rsplit(" ", 1)[-1] in _PREPOSITIONS and not text.startswith("is "):
+            return f"is {text}"
+        return text
+
+
+def _local_name(iri: str) -> str:
+    return re.split(r"[#/]", iri.rstrip("/#"))[-1] or iri
+
+
+@dataclass
+class _Hop:
+    prev: str
+    prop: str
+    direction: Literal["forward", "backward"]
+    inferred: bool = False
+
+
+def _search_steps(
+    source: str,
+    *,
+    targets: set[str] | None,
+    target_types: set[str] | None,
+    max_hops: int,
+    relations: Sequence[str] | None,
+    mode: Mode,
+    limit: int,
+    offset: int,
+    time_budget_s: float,
+    max_frontier: int,
+    include_inferred: bool = True,
+) -> Generator[str, list[Row] | None, PathResult]:
+    if mode not in ("shortest", "all"):
+        raise PathError(f"mode must be 'shortest' or 'all', got {mode!r}")
+    if not 1 <= max_hops <= 8:
+        raise PathError(f"max hops must be between 1 and 8, got {max_hops}")
+    if limit < 1 or offset < 0:
+        raise PathError(f"limit must be at least 1 and offset at least 0, got limit {limit}, offset {offset}")
+    if not targets and not target_types:
+        raise PathError("give a target: an entity (IRI or name) or a type such as kg:Allegation")
+    _iri(source)
+    targets = {str(_iri(t).value) for t in targets or ()}
+    rels = list(relations) if relations else list(DEFAULT_RELATIONS)
+    for r in rels:
+        _iri(r)
+    deadline = time.monotonic() + time_budget_s
+    complete = True
+
+    rows = yield _node_query(source)
+    if rows is None:
+        return PathResult([], False, 0)
+    if not rows:
+        raise NotFound(f"{source} is not in the graph: no triple names it")
+    source_types = {str(r["t"].value) for r in rows if r.get("t") is not None}
+
+    schema_rows = yield _SCHEMA_QUERY
+    schema = _Schema.from_rows(schema_rows or [])
+    wanted_types = schema.expand({str(_iri(t).value) for t in target_types or ()})
+
+    types: dict[str, set[str]] = {source: source_types}
+    dist: dict[str, int] = {source: 0}
+    adjacency: dict[str, list[tuple[str, _Hop]]] = {}  # node -> [(neighbour, hop into neighbour)]
+
+    def is_target(node: str) -> bool:
+        return node != source and (node in targets or bool(types.get(node, set()) & wanted_types))
+
+    frontier = [source]
+    depth = 0
+    explored = 0
+    while frontier and depth < max_hops:
+        if time.monotonic() > deadline:
+            complete = False
+            break
+        if len(frontier) > max_frontier:
+            frontier, complete = frontier[:max_frontier], False
+        rows = yield _neighbours_query(frontier, rels)
+        if rows is None:
+            complete = False
+            break
+        explored += len(frontier)
+        for node in frontier:
+            adjacency.setdefault(node, [])
+        nxt: list[str] = []
+        stated: dict[tuple[str, str, str, str], bool] = {}  # edge -> stated by a letter (not only inferred)
+        for row in rows:
+            n, m = str(row["n"].value), str(row["m"].value)
+            prop, d = str(row["p"].value), str(row["dir"].value)
+            found = row.get("t")
+            types.setdefault(m, set()).update([str(found.value)] if found is not None else [])
+            if m == n:
+                continue
+            key = (n, m, prop, d)
+            by_letter = not str(row["g"].value).endswith(INFERRED_SUFFIX)
+            stated[key] = stated.get(key, False) or by_letter
+        for (n, m, prop, d), by_letter in stated.items():
+            if not by_letter and not include_inferred:
+                continue
+            adjacency[n].append((m, _Hop(n, prop, "forward" if d == "f" else "backward", not by_letter)))
+            if m not in dist:
+                dist[m] = depth + 1
+                nxt.append(m)
+        depth += 1
+        frontier = sorted(n for n in nxt if not is_target(n))
+
+    # Enumerate paths over what was explored: shortest only follows edges that go one layer out.
+    found_paths: list[list[tuple[str, _Hop | None]]] = []
+    capped = False
+
+    def walk(path: list[tuple[str, _Hop | None]], on_path: set[str]) -> None:
+        nonlocal capped
+        node = path[-1][0]
+        for m, hop in adjacency.get(node, ()):
+            if capped:
+                return
+            if m in on_path or len(path) > max_hops:
+                continue
+            if mode == "shortest" and dist.get(m) != len(path):
+                continue
+            step = [*path, (m, hop)]
+            if is_target(m):
+                found_paths.append(step)
+                if len(found_paths) >= MAX_PATHS:
+                    capped = True
+                    return
+            elif len(step) <= max_hops:
+                walk(step, on_path | {m})
+
+    walk([(source, None)], {source})
+    if capped:
+        complete = False
+    found_paths.sort(key=lambda p: (len(p), [(n, h.prop if h else "") for n, h in p]))
+    page = found_paths[offset : offset + limit]
+    if not page:
+        return PathResult([], complete, explored, len(found_paths))
+
+    # Labels and types of the page's nodes, then the evidence of its edges: one query each.
+    page_nodes = sorted({n for p in page for n, _ in p})
+    labels: dict[str, tuple[int, str]] = {}
+    node_types: dict[str, set[str]] = {}
+    rows = yield _labels_query(page_nodes)
+    for row in rows or []:
+        n = str(row["n"].value)
+        if row.get("t") is not None:
+            node_types.setdefault(n, set()).add(str(row["t"].value))
+        elif row.get("label") is not None:
+            rank = int(row["rank"].value)
+            text = str(row["label"].value)
+            if n not in labels or (rank, text) < labels[n]:
+                labels[n] = (rank, text)
+
+    edge_keys: list[tuple[str, str, str]] = []  # (subject, property, object) as stored
+    index: dict[tuple[str, str, str], int] = {}
+    for p in page:
+        for n, hop in p[1:]:
+            assert hop is not None
+            triple = (hop.prev, hop.prop, n) if hop.direction == "forward" else (n, hop.prop, hop.prev)
+            if triple not in index:
+                index[triple] = len(edge_keys)
+                edge_keys.append(triple)
+    direct: list[tuple[int, str, str]] = []
+    qualified: list[tuple[int, str, str, str, str, str]] = []
+    for i, (s, prop, o) in enumerate(edge_keys):
+        for fld in EVIDENCE_FIELDS.get(prop, ()):
+            direct += [(i, s, fld), (i, o, fld)]
+        if prop in QUALIFIED_EVIDENCE:
+            q, qp, fld = QUALIFIED_EVIDENCE[prop]
+            qualified.append((i, s, q, qp, o, fld))
+    evidence: dict[int, list[Evidence]] = {}
+    if direct or qualified:
+        rows = yield _evidence_query(direct, qualified)
+        if rows is None:
+            complete = False
+        spans: set[tuple[int, str, str]] = set()
+        for row in sorted(rows or [], key=lambda r: (str(r["g"].value), _int(r.get("start")) or 0)):
+            e = int(row["e"].value)
+            key = (e, str(row["span"].value), str(row["g"].value))
+            if key in spans:
+                continue
+            spans.add(key)
+            quote = row.get("quote")
+            evidence.setdefault(e, []).append(
+                Evidence(
+                    document=str(row["g"].value),
+                    quote=str(quote.value) if quote is not None else None,
+                    start=_int(row.get("start")),
+                    end=_int(row.get("end")),
+                )
+            )
+
+    def node(n: str) -> Node:
+        return Node(n, labels[n][1] if n in labels else _local_name(n), sorted(node_types.get(n, set())))
+
+    paths = []
+    for p in page:
+        nodes = [node(n) for n, _ in p]
+        edges = []
+        for n, hop in p[1:]:
+            assert hop is not None
+            triple = (hop.prev, hop.prop, n) if hop.direction == "forward" else (n, hop.prop, hop.prev)
+            edges.append(
+                Edge(
+                    source=hop.prev,
+                    target=n,
+                    property=hop.prop,
+                    property_label=schema.label(hop.prop),
+                    direction=hop.direction,
+                    evidence=evidence.get(index[triple], []),
+                    inferred=hop.inferred,
+                )
+            )
+        paths.append(Path(nodes, edges, _sentence(nodes, edges, schema)))
+    return PathResult(paths, complete, explored, len(found_paths))
+
+
+def _int(term: Term | None) -> int | None:
+    if term is None:
+        return None
+    try:
+        return int(term.value)
+    except ValueError:
+        return None
+
+
+def _sentence(nodes: list[Node], edges: list[Edge], schema: _Schema) -> str:
+    """'A received communication B, which raises allegation C, which concerns issue D.'"""
+    parts = [nodes[0].label]
+    for i, (edge, node) in enumerate(zip(edges, nodes[1:], strict=True)):
+        lead = " " if i == 0 else ", which "
+        parts.append(f"{lead}{schema.phrase(edge.property, edge.direction)} {node.label}")
+    return "".join(parts) + "."
+
+
+# -- drivers -----------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def _drive(steps: Generator[str, list[Row] | None, T], run: Runner) -> T:
+    try:
+        query = next(steps)
+        while True:
+            query = steps.send(run(query))
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+
+
+async def _drive_async(steps: Generator[str, list[Row] | None, T], run: AsyncRunner) -> T:
+    try:
+        query = next(steps)
+        while True:
+            query = steps.send(await run(query))
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+
+
+def find_paths(
+    run: Runner,
+    source: str,
+    *,
+    targets: set[str] | None = None,
+    target_types: set[str] | None = None,
+    max_hops: int = 4,
+    relations: Sequence[str] | None = None,
+    mode: Mode = "shortest",
+    limit: int = 50,
+    offset: int = 0,
+    time_budget_s: float = 5.0,
+    max_frontier: int = 5000,
+    include_inferred: bool = True,
+) -> PathResult:
+    """Paths from ``source`` to the targets (IRIs) or to any node of the target types (class IRIs).
+
+    ``mode='shortest'``: only paths of minimal length to each target; ``'all'``: every simple path
+    (no repeated node) up to ``max_hops``. Targets end a path: the walk does not go through them.
+    ``include_inferred=False`` follows only facts a letter states, not those kg.inference derived.
+    Raises NotFound for a source no triple names, PathError for bad arguments.
+    """
+    return _drive(
+        _search_steps(
+            source,
+            targets=targets,
+            target_types=target_types,
+            max_hops=max_hops,
+            relations=relations,
+            mode=mode,
+            limit=limit,
+            offset=offset,
+            time_budget_s=time_budget_s,
+            max_frontier=max_frontier,
+            include_inferred=include_inferred,
+        ),
+        run,
+    )
+
+
+async def find_paths_async(run: AsyncRunner, source: str, **options: Any) -> PathResult:
+    """``find_paths`` for a runner that awaits (the server's query pool); it may return None
+    for a query stopped by the time limit, which ends the search as incomplete."""
+    return await _drive_async(_search_steps(source, **_defaults(options)), run)
+
+
+def _defaults(options: dict[str, Any]) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "targets": None,
+        "target_types": None,
+        "max_hops": 4,
+        "relations": None,
+        "mode": "shortest",
+        "limit": 50,
+        "offset": 0,
+        "time_budget_s": 5.0,
+        "max_frontier": 5000,
+        "include_inferred": True,
+    }
+    unknown = set(options) - set(base)
+    if unknown:
+        raise TypeError(f"unknown options: {', '.join(sorted(unknown))}")
+    return {**base, **options}
+
+
+def resolve(run: Runner, text: str) -> list[tuple[str, str]]:
+    """(iri, label) of the entities whose label contains ``text``; exact matches only when any."""
+    return _drive(_resolve_steps(text), run)
+
+
+async def resolve_async(run: AsyncRunner, text: str) -> list[tuple[str, str]]:
+    return await _drive_async(_resolve_steps(text), run)
+
+
+def is_iri(text: str) -> bool:
+    """Whether a SOURCE/--to argument is an IRI (else it is a name to resolve)."""
+    return bool(_IRI.match(text)) and "://" in text
+
+
+def expand_type(text: str) -> str:
+    """'Allegation', 'kg:Allegation' or a full IRI -> the class IRI."""
+    if is_iri(text):
+        return text
+    return KG + text.removeprefix("kg:")
+
+
+# -- runners -------------------------------------------------------------------------------------
+
+
+def rows_of(solutions: ox.QuerySolutions) -> list[Row]:
+    names = [v.value for v in solutions.variables]
+    out = []
+    for solution in solutions:
+        row = {}
+        for name in names:
+            term = solution[name]
+            if term is not None:
+                row[name] = term
+        out.append(row)
+    return out
+
+
+def rows_from_json(data: bytes) -> list[Row]:
+    """Rows of a SPARQL JSON answer (what the server's query pool returns)."""
+    parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+    return rows_of(parsed) if isinstance(parsed, ox.QuerySolutions) else []
+
+
+def store_runner(store: Any) -> Runner:
+    """A runner over kg.store.EmbeddedStore (the default graph is the union of all graphs)."""
+
+    def run(sparql: str) -> list[Row]:
+        result = store.query(sparql)
+        if not isinstance(result, ox.QuerySolutions):
+            raise KgError("a path query did not return solutions")
+        return rows_of(result)
+
+    return run

@@ -1,0 +1,229 @@
+"""kg.paths on the sample graph: what a person asking "how is Li-Ning tied to forced labour?" gets back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from kg.cli import app
+from kg.errors import NotFound
+from kg.paths import KG, PathError, find_paths, resolve, store_runner
+from support import sample_store, synthetic_record
+
+DATA = "https://w3id.org/kg-spcomm/data/"
+LI_NING = DATA + "company/li-ning-company-limited"
+COMM = DATA + "communication/al-oth-70-2020"
+FORCED_LABOUR = COMM + "/allegation/forced-labour"
+CHINA = "https://w3id.org/kg-spcomm/vocab/country/CHN"
+ALLEGATION = KG + "Allegation"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return sample_store(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def run(store: Any) -> Any:
+    return store_runner(store)
+
+
+def test_resolve_finds_the_company_by_name(run: Any) -> None:
+    assert resolve(run, "Li-Ning") == [(LI_NING, "Li-Ning Company Limited")]
+    assert len(resolve(run, "a")) > 1
+
+
+def test_company_to_allegation_in_two_hops_with_evidence(run: Any) -> None:
+    result = find_paths(run, LI_NING, target_types={ALLEGATION}, max_hops=4, mode="all", limit=500)
+    assert result.complete
+    two_hop = [
+        p
+        for p in result.paths
+        if len(p.edges) == 2 and p.nodes[-1].iri == FORCED_LABOUR and p.nodes[1].iri == COMM
+    ]
+    assert len(two_hop) == 1
+    path = two_hop[0]
+    assert [n.label for n in path.nodes] == [
+        "Li-Ning Company Limited",
+        "AL OTH 70/2020",
+        "Forced labour (AL OTH 70/2020)",
+    ]
+    assert [(e.property, e.direction) for e in path.edges] == [
+        (KG + "addressedTo", "backward"),
+        (KG + "raisesAllegation", "forward"),
+    ]
+    for edge in path.edges:
+        assert edge.evidence, f"no evidence for {edge.property}"
+        for ev in edge.evidence:
+            assert ev.document == DATA + "graph/al-oth-70-2020"
+            assert ev.quote is None  # the sample records carry offsets, not quotes
+            assert ev.start is not None and ev.end is not None and ev.start < ev.end
+    assert ALLEGATION in path.nodes[-1].types
+    assert path.sentence == (
+        "Li-Ning Company Limited received AL OTH 70/2020, which raises the allegation "
+        "Forced labour (AL OTH 70/2020)."
+    )
+
+
+def test_shortest_keeps_only_minimal_paths(run: Any) -> None:
+    shortest = find_paths(run, LI_NING, target_types={ALLEGATION}, limit=500)
+    every = find_paths(run, LI_NING, target_types={ALLEGATION}, mode="all", limit=500)
+    assert shortest.total < every.total
+    # Li-Ning is named as implicated in the allegation itself: one hop beats the two via the letter.
+    to_forced = [p for p in shortest.paths if p.nodes[-1].iri == FORCED_LABOUR]
+    assert [len(p.edges) for p in to_forced] == [1]
+    assert to_forced[0].sentence == "Li-Ning Company Limited is implicated in Forced labour (AL OTH 70/2020)."
+    by_target: dict[str, int] = {}
+    for p in shortest.paths:
+        by_target.setdefault(p.nodes[-1].iri, len(p.edges))
+        assert len(p.edges) == by_target[p.nodes[-1].iri]
+    for p in every.paths:
+        assert len({n.iri for n in p.nodes}) == len(p.nodes)  # simple paths
+        assert len(p.edges) >= by_target[p.nodes[-1].iri]
+
+
+def test_to_a_state_via_also_sent_to(run: Any) -> None:
+    result = find_paths(run, LI_NING, targets={CHINA}, relations=[KG + "addressedTo", KG + "alsoSentTo"])
+    assert [[n.iri for n in p.nodes] for p in result.paths] == [[LI_NING, COMM, CHINA]]
+    path = result.paths[0]
+    assert path.edges[1].property == KG + "alsoSentTo"
+    assert path.edges[1].evidence
+    assert path.sentence == "Li-Ning Company Limited received AL OTH 70/2020, which was also sent to China."
+
+
+def test_inferred_facts_are_marked_and_can_be_left_out(run: Any) -> None:
+    target = COMM + "/allegation/labour-rights"
+    ask = {
+        "targets": {target},
+        "relations": [KG + "addressedTo", KG + "raisesAllegation", KG + "implicatedActor"],
+    }
+    with_inferred = find_paths(run, LI_NING, **ask)  # type: ignore[arg-type]
+    stated_only = find_paths(run, LI_NING, include_inferred=False, **ask)  # type: ignore[arg-type]
+    if not any(e.inferred for p in with_inferred.paths for e in p.edges):
+        pytest.skip("this store holds no inferred facts about Li-Ning")
+    assert [len(p.edges) for p in with_inferred.paths] == [1]
+    assert with_inferred.paths[0].edges[0].inferred
+    assert [len(p.edges) for p in stated_only.paths] == [2]
+    assert not any(e.inferred for p in stated_only.paths for e in p.edges)
+
+
+def test_max_hops_is_respected(run: Any) -> None:
+    one = find_paths(run, LI_NING, target_types={KG + "HumanRightsIssue"}, max_hops=1, mode="all")
+    assert one.paths == []
+    three = find_paths(
+        run, LI_NING, target_types={KG + "HumanRightsIssue"}, max_hops=3, mode="all", limit=1000
+    )
+    assert three.paths
+    assert max(len(p.edges) for p in three.paths) <= 3
+    assert min(len(p.edges) for p in three.paths) == 2
+
+
+def test_bounds_mark_the_answer_incomplete(run: Any) -> None:
+    timed = find_paths(run, LI_NING, target_types={ALLEGATION}, time_budget_s=0.0)
+    assert not timed.complete
+    narrow = find_paths(run, LI_NING, target_types={ALLEGATION}, max_frontier=1, max_hops=4)
+    assert not narrow.complete
+
+
+def test_pages_are_disjoint(run: Any) -> None:
+    whole = find_paths(run, LI_NING, target_types={ALLEGATION}, mode="all", limit=1000)
+    first = find_paths(run, LI_NING, target_types={ALLEGATION}, mode="all", limit=5)
+    second = find_paths(run, LI_NING, target_types={ALLEGATION}, mode="all", limit=5, offset=5)
+
+    def keys(result: Any) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        return [(tuple(n.iri for n in p.nodes), tuple(e.property for e in p.edges)) for p in result.paths]
+
+    assert len(keys(first)) == len(keys(second)) == 5
+    assert not set(keys(first)) & set(keys(second))
+    assert keys(first) + keys(second) == keys(whole)[:10]
+    assert first.next_offset(0, 5) == 5
+    assert whole.next_offset(0, 1000) is None
+
+
+def test_relation_filter_excludes_paths(run: Any) -> None:
+    only_letters = find_paths(
+        run,
+        LI_NING,
+        target_types={ALLEGATION},
+        relations=[KG + "addressedTo", KG + "raisesAllegation"],
+        limit=500,
+    )
+    assert only_letters.paths
+    for p in only_letters.paths:
+        assert {e.property for e in p.edges} <= {KG + "addressedTo", KG + "raisesAllegation"}
+        assert len(p.edges) == 2
+    nothing = find_paths(run, LI_NING, target_types={ALLEGATION}, relations=[KG + "citesNorm"])
+    assert nothing.paths == [] and nothing.complete
+
+
+def test_unknown_source_and_bad_arguments(run: Any) -> None:
+    with pytest.raises(NotFound, match="not in the graph"):
+        find_paths(run, DATA + "company/nobody", target_types={ALLEGATION})
+    with pytest.raises(PathError):
+        find_paths(run, "not an iri", target_types={ALLEGATION})
+    with pytest.raises(PathError, match="target"):
+        find_paths(run, LI_NING)
+    with pytest.raises(PathError, match="mode"):
+        find_paths(run, LI_NING, target_types={ALLEGATION}, mode="every")  # type: ignore[arg-type]
+
+
+def test_quotes_come_back_when_the_record_has_them(tmp_path: Path) -> None:
+    from rdflib import Graph
+
+    from kg.rdf import record_to_graph
+    from kg.store import EmbeddedStore
+    from kg.vocab import Vocabulary
+
+    store = EmbeddedStore(None)
+    doc = record_to_graph(synthetic_record(), base=DATA, vocab=Vocabulary(Graph()))
+    store.replace_graph(str(doc.graph_iri), doc.graph)
+    run = store_runner(store)
+    [(company, _)] = resolve(run, "Acme Mining")
+    result = find_paths(run, company, target_types={ALLEGATION}, mode="all")
+    [path] = [p for p in result.paths if len(p.edges) == 2]
+    allegation_edge = path.edges[1]
+    assert [ev.quote for ev in allegation_edge.evidence] == ["fictional allegation sentence"]
+    assert allegation_edge.evidence[0].document == str(doc.graph_iri)
+    assert (allegation_edge.evidence[0].start, allegation_edge.evidence[0].end) == (50, 120)
+
+
+def test_cli_text_json_and_ambiguous_names(tmp_path_factory: pytest.TempPathFactory) -> None:
+    import gc
+    import json
+
+    built = sample_store(tmp_path_factory)
+    data_dir = str(built.path)  # type: ignore[attr-defined]
+    del built
+    gc.collect()  # close the store: the CLI opens it itself
+    cli = CliRunner()
+
+    text = cli.invoke(
+        app, ["paths", "Li-Ning", "--to-type", "Allegation", "--limit", "3", "--data-dir", data_dir]
+    )
+    assert text.exit_code == 0, text.output
+    assert "1. Li-Ning Company Limited is implicated in" in text.output
+    assert "evidence: " + DATA + "graph/al-oth-70-2020 (chars " in text.output
+    assert "-[implicated actor, backward]->" in text.output
+
+    as_json = cli.invoke(
+        app,
+        ["paths", LI_NING, "--to", "China", "--all", "--max-hops", "2", "-f", "json", "--data-dir", data_dir],
+    )
+    assert as_json.exit_code == 0, as_json.output
+    body = json.loads(as_json.stdout)
+    assert body["source"] == LI_NING and body["complete"] is True
+    assert all(p["nodes"][-1]["iri"] == CHINA for p in body["paths"])
+    assert {"nodes", "edges", "sentence"} <= set(body["paths"][0])
+
+    ambiguous = cli.invoke(app, ["paths", "a", "--to-type", "Norm", "--data-dir", data_dir])
+    assert ambiguous.exit_code == 2
+    assert "names" in ambiguous.output and "Li-Ning Company Limited" not in ambiguous.output
+    del ambiguous  # its traceback holds the store open in this process
+    gc.collect()
+
+    unknown = cli.invoke(app, ["paths", DATA + "company/nobody", "--to-type", "Norm", "--data-dir", data_dir])
+    assert unknown.exit_code == 2
+    assert "not in the graph" in unknown.output
