@@ -46,6 +46,18 @@ class CannedQuery:
     sparql: str
     parameters: tuple[Parameter, ...] = field(default_factory=tuple)
 
+    def header(self) -> dict[str, object]:
+        """Name, title, description and parameters: what every listing of the query shows."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "parameters": [
+                {"name": p.name, "type": p.type, "default": p.default, "description": p.description}
+                for p in self.parameters
+            ],
+        }
+
     def render(self, values: dict[str, str]) -> str:
         """The query text with the given values (and defaults) bound; parameters left empty stay unbound."""
         bound = self.bind(values)

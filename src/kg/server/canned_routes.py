@@ -37,13 +37,7 @@ def canned_queries(request: Request) -> dict[str, CannedQuery]:
 
 def describe(query: CannedQuery, request: Request) -> dict[str, Any]:
     return {
-        "name": query.name,
-        "title": query.title,
-        "description": query.description,
-        "parameters": [
-            {"name": p.name, "type": p.type, "default": p.default, "description": p.description}
-            for p in query.parameters
-        ],
+        **query.header(),
         "url": str(request.url_for("run_canned_query", name=query.name)),
         "sparql": query.sparql,
     }

@@ -156,13 +156,7 @@ def opening(params: dict[str, str]) -> tuple[str, CannedQuery | None, dict[str, 
 def canned_json(query: CannedQuery, values: dict[str, str]) -> dict[str, object]:
     """A canned query for static/query.js: its header and its text with the values bound."""
     return {
-        "name": query.name,
-        "title": query.title,
-        "description": query.description,
-        "parameters": [
-            {"name": p.name, "type": p.type, "default": p.default, "description": p.description}
-            for p in query.parameters
-        ],
+        **query.header(),
         "sparql": query.render(values),
     }
 
