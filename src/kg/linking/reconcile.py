@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,6 +183,25 @@ def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
         yield items[start : start + size]
 
 
+Rows = list[dict[str, dict[str, str]]]
+
+
+def _answers(
+    client: SparqlClient,
+    keys: list[str],
+    size: int,
+    make_query: Callable[[list[str]], str],
+    report: LinkReport,
+) -> Iterator[tuple[list[str], Rows | None]]:
+    """Each batch of keys with its rows, or None when --offline found no cached answer (counted once)."""
+    for batch in _batches(keys, size):
+        try:
+            yield batch, client.select(make_query(batch))
+        except CacheMiss:
+            report.cache_misses += 1
+            yield batch, None
+
+
 def label_query(keys: list[str]) -> str:
     """Items whose English label or alias is one of ``keys``, with their types and countries."""
     values = " ".join(_literal(k, "en") for k in keys)
@@ -281,11 +300,8 @@ def _by_label(
             by_key[key].append(entity)
     candidates: dict[str, dict[str, _Candidate]] = defaultdict(dict)  # entity -> item -> facts
     missed: set[str] = set()
-    for batch in _batches(sorted(by_key), LABEL_BATCH):
-        try:
-            rows = client.select(label_query(batch))
-        except CacheMiss:
-            report.cache_misses += 1
+    for batch, rows in _answers(client, sorted(by_key), LABEL_BATCH, label_query, report):
+        if rows is None:
             missed.update(e.iri for key in batch for e in by_key[key])
             continue
         for row in rows:
@@ -351,11 +367,8 @@ def _by_iso(
     by_code = {s.iso3.upper(): s for s in states if s.iso3}
     found: dict[str, dict[str, str]] = defaultdict(dict)  # code -> item -> label
     missed: set[str] = set()
-    for batch in _batches(sorted(by_code), ISO_BATCH):
-        try:
-            rows = client.select(iso_query(batch))
-        except CacheMiss:
-            report.cache_misses += 1
+    for batch, rows in _answers(client, sorted(by_code), ISO_BATCH, iso_query, report):
+        if rows is None:
             missed.update(batch)
             continue
         for row in rows:
@@ -494,11 +507,8 @@ def _facts(
 ) -> Graph:
     graph = Graph()
     missed: set[str] = set()
-    for batch in _batches(sorted(items), FACT_BATCH):
-        try:
-            rows = client.select(facts_query(batch))
-        except CacheMiss:
-            report.cache_misses += 1
+    for batch, rows in _answers(client, sorted(items), FACT_BATCH, facts_query, report):
+        if rows is None:
             missed.update(batch)
             continue
         for row in rows:
