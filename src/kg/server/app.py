@@ -22,6 +22,7 @@ from kg import __version__
 from kg.server import canned_routes, description, errors, linked_data, protocol
 from kg.server.execution import TRUNCATED_HEADER
 from kg.server.middleware import RequestLimits, SecurityHeaders
+from kg.server.ratelimit import RateLimit
 from kg.server.settings import ServerSettings
 from kg.workers import QueryPool
 
@@ -63,6 +64,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
     _install_explorer(app)
 
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes)
+    if settings.rate_limit > 0:
+        app.add_middleware(RateLimit, per_minute=settings.rate_limit)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -45,6 +45,8 @@ class ServerSettings:
     workers: int = 2  # KG_QUERY_WORKERS: query processes
     cors_origins: tuple[str, ...] = ("*",)  # KG_CORS_ORIGINS, comma-separated; empty turns CORS off
     service_allowlist: tuple[str, ...] = ()  # KG_SERVICE_ALLOWLIST: endpoints SERVICE may call
+    access_tokens: tuple[str, ...] = ()  # KG_ACCESS_TOKENS: bearer tokens that also see embargoed letters
+    rate_limit: int = 0  # KG_RATE_LIMIT: requests per minute per client address; 0 turns it off
 
     @classmethod
     def from_env(
@@ -61,6 +63,8 @@ class ServerSettings:
             "workers": _env_int("KG_QUERY_WORKERS", 2),
             "cors_origins": _env_list("KG_CORS_ORIGINS", ("*",)),
             "service_allowlist": _env_list("KG_SERVICE_ALLOWLIST", ()),
+            "access_tokens": _env_list("KG_ACCESS_TOKENS", ()),
+            "rate_limit": _env_int("KG_RATE_LIMIT", 0),
         }
         values.update({k: v for k, v in flags.items() if v is not None})
         return cls(store=Settings.from_env(data_dir=data_dir, base_iri=base_iri), **values)  # type: ignore[arg-type]
