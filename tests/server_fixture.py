@@ -22,8 +22,6 @@ the store, and is shown if it fails to start.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -34,35 +32,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from support import build_sample_store, copy_store, free_port
+
 START_TIMEOUT_S = 60.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def build_sample_store(folder: Path) -> Path:
-    """A store holding the sample graph (ontology, vocabularies, five communications); closed on return."""
-    from kg import resources
-    from kg.config import Settings
-    from kg.ingest import ingest_paths
-    from kg.store import EmbeddedStore
-
-    settings = Settings(data_dir=folder / "db")
-    store = EmbeddedStore(settings.data_dir)
-    results = ingest_paths([resources.sample_dir()], store, settings)
-    bad = [(r.source, r.error) for r in results if not r.ok]
-    assert not bad, f"sample records did not ingest: {bad}"
-    del store  # releases the store's lock: the server opens it next
-    return settings.data_dir
-
-
-def copy_store(source: Path, target: Path) -> Path:
-    """A private copy of a closed store, for a second server process with other settings."""
-    shutil.copytree(source, target)
-    return target
 
 
 def _clean_env(extra: dict[str, str] | None) -> dict[str, str]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import socket
 from pathlib import Path
 
 from kg.record import (
@@ -78,8 +80,59 @@ def sample_store(tmp_path_factory: object) -> object:
 
     folder = tmp_path_factory.mktemp("sample")  # type: ignore[attr-defined]
     settings = Settings(data_dir=folder / "db")
-    store = EmbeddedStore(settings.data_dir)
+    store = EmbeddedStore(settings.store_dir)
     results = ingest_paths([resources.sample_dir()], store, settings)
     bad = [r for r in results if not r.ok]
     assert not bad, f"sample records did not ingest: {[(r.source, r.error) for r in bad]}"
     return store
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def build_sample_store(folder: Path) -> Path:
+    """A store holding the sample graph (ontology, vocabularies, five communications); closed on return."""
+    from kg import resources
+    from kg.config import Settings
+    from kg.ingest import ingest_paths
+    from kg.store import EmbeddedStore
+
+    settings = Settings(data_dir=folder / "db")
+    store = EmbeddedStore(settings.store_dir)
+    results = ingest_paths([resources.sample_dir()], store, settings)
+    bad = [(r.source, r.error) for r in results if not r.ok]
+    assert not bad, f"sample records did not ingest: {bad}"
+    del store  # releases the store's lock: the server opens it next
+    return settings.data_dir
+
+
+def build_store(folder: Path, records: list[CommunicationRecord], *, with_sample: bool = True) -> Path:
+    """A data folder holding ``records`` (and the bundled sample unless told not to), ready to serve.
+
+    Each record goes through the real ingest path (SHACL gate included); returns the data folder
+    to give ``kg serve --data-dir``. The store is closed on return.
+    """
+    from kg import resources
+    from kg.config import Settings
+    from kg.ingest import ingest_paths, ingest_record
+    from kg.store import EmbeddedStore
+
+    settings = Settings(data_dir=folder / "db")
+    store = EmbeddedStore(settings.store_dir)
+    if with_sample:
+        assert all(r.ok for r in ingest_paths([resources.sample_dir()], store, settings))
+    for record in records:
+        result = ingest_record(record, store, settings, source=f"test:{record.reference}")
+        assert result.ok, (record.reference, result.error, result.report)
+    store.flush()
+    del store
+    return settings.data_dir
+
+
+def copy_store(source: Path, target: Path) -> Path:
+    """A private copy of a closed store, for a second server process with other settings."""
+    shutil.copytree(source, target)
+    return target

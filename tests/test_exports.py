@@ -184,7 +184,7 @@ def test_dcat_describes_the_dataset_with_distributions_and_partitions(store: Emb
 
 def test_kg_export_dcat_command(tmp_path: Path) -> None:
     data_dir = tmp_path / "db"
-    store = EmbeddedStore(data_dir)
+    store = EmbeddedStore(Settings(data_dir=data_dir).store_dir)
     assert ingest_record(synthetic_record(), store, Settings(data_dir=data_dir), source="fictional").ok
     del store
     result = CliRunner().invoke(app, ["export", "--format", "dcat", "--data-dir", str(data_dir)])

@@ -136,7 +136,7 @@ def test_a_file_that_is_not_ftm_is_reported_with_its_line(tmp_path: Path, store:
 
 def test_kg_import_ftm_command(tmp_path: Path) -> None:
     data_dir = tmp_path / "db"
-    store = EmbeddedStore(data_dir)
+    store = EmbeddedStore(Settings(data_dir=data_dir).store_dir)
     record = synthetic_record("AL OTH 901/2024", company="Li-Ning Company Limited")
     assert ingest_record(record, store, Settings(data_dir=data_dir), source="fictional").ok
     del store
@@ -220,7 +220,7 @@ def test_export_ids_are_stable(store: EmbeddedStore, entities: list[dict[str, An
 
 def test_kg_export_ftm_writes_json_lines(tmp_path: Path) -> None:
     data_dir = tmp_path / "db"
-    store = EmbeddedStore(data_dir)
+    store = EmbeddedStore(Settings(data_dir=data_dir).store_dir)
     record = synthetic_record("AL OTH 901/2024", company="Acme Mining Ltd")
     assert ingest_record(record, store, Settings(data_dir=data_dir), source="fictional").ok
     del store
@@ -239,7 +239,7 @@ def test_company_page_says_where_the_company_is_listed(tmp_path_factory: pytest.
 
     store: EmbeddedStore = sample_store(tmp_path_factory)  # type: ignore[assignment]
     assert store.path is not None
-    data_dir = store.path
+    data_dir = store.path.parent
     import_ftm(store, FIXTURE, LIST, imported_at=WHEN)
     del store
     web = create_app(ServerSettings(store=Settings(data_dir=data_dir), workers=1))

@@ -187,7 +187,7 @@ def test_the_vocabulary_alone_is_not_copied_into_a_document():
 def test_no_inferred_query_does_not_see_inferred_facts(tmp_path):
     data = str(tmp_path / "db")
     settings = Settings(data_dir=tmp_path / "db")
-    store = EmbeddedStore(settings.data_dir)
+    store = EmbeddedStore(settings.store_dir)
     ingest_paths([resources.sample_dir()], store, settings)
     del store  # release the store's lock for the CLI
     ask = f"ASK {{ <{LINING}> <{KG}implicatedIn> <{FORCED_LABOUR}> }}"
@@ -207,7 +207,7 @@ def test_no_inferred_query_does_not_see_inferred_facts(tmp_path):
 def test_reason_recompute_rebuilds_then_checks(tmp_path, monkeypatch):
     data = tmp_path / "db"
     settings = Settings(data_dir=data)
-    store = EmbeddedStore(data)
+    store = EmbeddedStore(settings.store_dir)
     ingest_paths([resources.sample_dir()], store, settings)
     store.remove_graph(INFERRED)
     store.flush()
@@ -222,7 +222,7 @@ def test_reason_recompute_rebuilds_then_checks(tmp_path, monkeypatch):
     assert "for 5 documents" in result.output and "reasoner: unavailable" in result.output
     del result  # its traceback holds the CLI's store open
     gc.collect()
-    assert EmbeddedStore(data).has_graph(INFERRED)
+    assert EmbeddedStore(settings.store_dir).has_graph(INFERRED)
 
 
 def test_cost_per_document_is_small(tmp_path):

@@ -21,7 +21,7 @@ def settings(tmp_path):
 
 @pytest.fixture
 def store(settings):
-    return EmbeddedStore(settings.data_dir)
+    return EmbeddedStore(settings.store_dir)
 
 
 def dump(store: EmbeddedStore) -> set[str]:

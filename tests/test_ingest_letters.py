@@ -53,7 +53,7 @@ def make_pdf(path, paragraphs):
 @pytest.fixture
 def store_and_settings(tmp_path):
     settings = Settings(data_dir=tmp_path / "db", base_iri="https://x.test/")
-    return EmbeddedStore(settings.data_dir), settings
+    return EmbeddedStore(settings.store_dir), settings
 
 
 def test_a_pdf_letter_lands_and_can_be_queried(tmp_path, store_and_settings):

@@ -30,7 +30,7 @@ from kg.linking.client import USER_AGENT, CacheMiss
 from kg.linking.reconcile import WDT, validate_external
 from kg.linking.scoring import core_name, score_candidate
 from kg.store import EmbeddedStore
-from server_fixture import build_sample_store, free_port
+from support import build_sample_store, free_port
 
 FIXTURE = Path(__file__).parent / "fixtures" / "wikidata-fixture.ttl"
 WD = "http://www.wikidata.org/entity/"
@@ -141,7 +141,7 @@ def data_dir(sample_db, tmp_path) -> Path:
 
 def _open(data_dir: Path) -> EmbeddedStore:
     gc.collect()  # the CLI's store must be released before the test opens the folder
-    return EmbeddedStore(data_dir)
+    return EmbeddedStore(data_dir / "store")
 
 
 def _graph(store: EmbeddedStore, graph_iri: str) -> Graph:

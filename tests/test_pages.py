@@ -81,7 +81,8 @@ def extra_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The sample graph plus two fictional letters that keep their sentences, one of them hostile."""
     store: EmbeddedStore = sample_store(tmp_path_factory)  # type: ignore[assignment]
     assert store.path is not None
-    data_dir, settings = store.path, Settings(data_dir=store.path)
+    data_dir = store.path.parent
+    settings = Settings(data_dir=data_dir)
     quoted = synthetic_record("AL OTH 901/2024", company="Acme Mining Ltd")
     assert quoted.recipient is not None
     quoted.recipient.evidence = Evidence(start=30, end=45, quote=QUOTED_RECIPIENT)

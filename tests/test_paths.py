@@ -195,7 +195,7 @@ def test_cli_text_json_and_ambiguous_names(tmp_path_factory: pytest.TempPathFact
     import json
 
     built = sample_store(tmp_path_factory)
-    data_dir = str(built.path)  # type: ignore[attr-defined]
+    data_dir = str(built.path.parent)  # type: ignore[attr-defined]
     del built
     gc.collect()  # close the store: the CLI opens it itself
     cli = CliRunner()

@@ -107,7 +107,7 @@ def _settings(data_dir: Path | None, base_iri: str | None = None) -> Settings:
 def _open_store(settings: Settings):  # noqa: ANN202 - the store type is imported lazily to keep --help fast
     from kg.store import EmbeddedStore
 
-    return EmbeddedStore(settings.data_dir)
+    return EmbeddedStore(settings.store_dir)
 
 
 def _write(data: bytes | str) -> None:

@@ -23,6 +23,16 @@ class Settings:
     data_dir: Path = DEFAULT_DATA_DIR
     base_iri: str = DEFAULT_BASE_IRI
 
+    @property
+    def store_dir(self) -> Path:
+        """The working store: every document, embargoed ones included; only kg's writers open it."""
+        return self.data_dir / "store"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        """Read-only copies the server answers from: a full one, and a public one without embargoed letters."""
+        return self.data_dir / "snapshots"
+
     @classmethod
     def from_env(cls, *, data_dir: Path | None = None, base_iri: str | None = None) -> Settings:
         """Flags win over KG_DATA_DIR / KG_BASE_IRI, which win over the defaults."""

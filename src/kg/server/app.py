@@ -38,7 +38,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pool = QueryPool(
-            settings.store.data_dir,
+            settings.store.store_dir,
             workers=settings.workers,
             timeout_s=settings.query_timeout_s,
             max_results=settings.max_results,

@@ -22,7 +22,7 @@ def prepare_store(settings: Settings) -> list[str]:
     from kg.ingest import ensure_static_graphs
     from kg.store import EmbeddedStore
 
-    store = EmbeddedStore(settings.data_dir)
+    store = EmbeddedStore(settings.store_dir)
     try:
         loaded = ensure_static_graphs(store)
         store.flush()
