@@ -128,9 +128,22 @@ class FailingPool:
         pass
 
 
+class FailingSnapshots:
+    """Stands in for kg.server.snapshots.Snapshots: every audience gets the failing pool."""
+
+    publication = None
+
+    def __init__(self, pool: FailingPool) -> None:
+        self.pool = pool
+
+    async def pool_for(self, audience: str) -> FailingPool:
+        return self.pool
+
+
 def in_process(error: Exception, path: str = "/sparql?query=ASK%7B%7D") -> httpx.Response:
     app = create_app(ServerSettings(store=Settings(data_dir=Path("/nonexistent"))))
-    app.state.pool = FailingPool(error)  # no lifespan in the ASGI transport: the real pool never starts
+    # no lifespan in the ASGI transport: the real pools never start
+    app.state.snapshots = FailingSnapshots(FailingPool(error))
 
     async def go() -> httpx.Response:
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

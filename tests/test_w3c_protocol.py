@@ -116,6 +116,7 @@ def endpoint(
     import pyoxigraph as ox
 
     data_dir = tmp_path_factory.mktemp("w3c") / "db"
+    (data_dir / "store").mkdir(parents=True)
     store = ox.Store(str(data_dir / "store"))
     for number in (1, 2, 3):
         name = f"data{number}"

@@ -258,32 +258,37 @@ class RecomputeResult:
     seconds: float
 
 
+def inferred_quads(graph_iri: str, asserted: Iterable[Triple], rules: RuleSet) -> list[ox.Quad]:
+    """The inferred graph of a document whose asserted triples are ``asserted`` (empty if there are none)."""
+    asserted = list(asserted)
+    if not asserted:
+        return []
+    node = ox.NamedNode(inferred_graph_iri(graph_iri))
+    quads = [ox.Quad(s, p, o, node) for s, p, o in rules.closure(asserted)]  # type: ignore[arg-type]
+    quads += [
+        ox.Quad(node, _TYPE, _INFERRED_GRAPH, node),
+        ox.Quad(node, _DERIVED_FROM, ox.NamedNode(graph_iri), node),
+        ox.Quad(node, _GENERATED_BY, ox.Literal(rules.generator), node),
+    ]
+    return quads
+
+
 def materialise_document(
     store: EmbeddedStore, graph_iri: str, rules: RuleSet | None = None
 ) -> MaterialiseResult:
-    """Replace the inferred graph of the document stored under ``graph_iri``.
+    """Replace the inferred graph of the document stored under ``graph_iri``, in one transaction.
 
-    The document is read back from the store, not from the caller's rdflib graph, so that
-    ingest and ``kg reason --recompute`` derive exactly the same triples.
+    The document is read back from the store, so that ``kg reason --recompute`` derives from
+    exactly what is stored; ingest derives from the same triples before it writes them.
     """
     started = time.perf_counter()
     rules = rules or rules_for()
     asserted = [(q.subject, q.predicate, q.object) for q in store.graph_triples(graph_iri)]
-    derived = rules.closure(asserted) if asserted else set()
+    quads = inferred_quads(graph_iri, asserted, rules)
     target = inferred_graph_iri(graph_iri)
-    node = ox.NamedNode(target)
-    # Two steps, not one transaction: a crash between them leaves the document without an
-    # inferred graph, which stale_inferred_graphs reports (every stored document has one).
-    store.remove_graph(target)
-    if asserted:
-        quads = [ox.Quad(s, p, o, node) for s, p, o in derived]  # type: ignore[arg-type]
-        quads += [
-            ox.Quad(node, _TYPE, _INFERRED_GRAPH, node),
-            ox.Quad(node, _DERIVED_FROM, ox.NamedNode(graph_iri), node),
-            ox.Quad(node, _GENERATED_BY, ox.Literal(rules.generator), node),
-        ]
-        store.extend(quads)
-    return MaterialiseResult(graph_iri, target, len(derived), (time.perf_counter() - started) * 1000)
+    store.replace_graphs({target: quads})
+    derived = max(0, len(quads) - 3)
+    return MaterialiseResult(graph_iri, target, derived, (time.perf_counter() - started) * 1000)
 
 
 def remove_inferred(store: EmbeddedStore, graph_iri: str) -> bool:

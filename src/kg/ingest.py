@@ -18,11 +18,13 @@ from rdflib import Graph, Literal, URIRef
 
 from kg import iris, resources
 from kg.config import ONTOLOGY_NS, Settings
+from kg.diff import describe_difference
 from kg.errors import DocumentConflict, KgError, NotFound
-from kg.inference import materialise_document, remove_inferred, rules_for
+from kg.inference import RuleSet, inferred_graph_iri, inferred_quads, rules_for
+from kg.publish import EMBARGO_GRAPH, EMBARGOED_UNTIL, embargo_quad
 from kg.rdf import DocumentGraph, record_to_graph
 from kg.record import CommunicationRecord, load_record
-from kg.store import EmbeddedStore
+from kg.store import EmbeddedStore, document_quads
 from kg.validate import ValidationReport, validate_document
 from kg.vocab import Vocabulary, load_vocabulary
 
@@ -105,6 +107,8 @@ def ingest_record(
     vocab: Vocabulary | None = None,
     replace: bool = False,
     dry_run: bool = False,
+    embargo_until: dt.datetime | None = None,
+    rules: RuleSet | None = None,
 ) -> IngestResult:
     vocab = vocab or load_vocabulary()
     doc = build_document(record, settings, vocab)
@@ -116,22 +120,44 @@ def ingest_record(
         result.status = "rejected"
         result.error = "SHACL validation failed: the document was not stored"
         return result
-    stored_digest = store.graph_value(str(doc.graph_iri), _DIGEST)
+    graph_iri = str(doc.graph_iri)
+    stored_digest = store.graph_value(graph_iri, _DIGEST)
     if stored_digest == doc.digest:
         result.status = "unchanged"
+        if embargo_until is not None and not dry_run:
+            store.replace_graphs(
+                {}, extra=[embargo_quad(graph_iri, embargo_until)], before=[_clear_embargo(graph_iri)]
+            )
+            result.warnings.append(f"embargo set: hidden from the public until {embargo_until.isoformat()}")
         return result
     if stored_digest is not None and not replace:
+        stored = list(store.graph_triples(graph_iri))
         raise DocumentConflict(
-            f"{source}: {doc.reference} is already in the store with different content; "
-            "use --replace to swap the stored document for this one, or kg remove it first"
+            f"{source}: {doc.reference} is already in the store with different content:\n"
+            f"{describe_difference(stored, doc.graph)}\n"
+            "Use --replace to swap the stored document for this one, or kg remove it first."
         )
     if dry_run:
         return result
-    store.replace_graph(str(doc.graph_iri), doc.graph, ingested_at=dt.datetime.now(dt.UTC))
-    # The inferred graph follows its document in the same flow, so queries never see stale inferences.
-    materialise_document(store, str(doc.graph_iri), rules_for(vocab))
+    # The document, its inferred graph and its embargo entry change in one transaction: readers
+    # and a crash see the old document or the new one, never a mix (SECURITY.md).
+    quads = document_quads(doc.graph, graph_iri, ingested_at=dt.datetime.now(dt.UTC))
+    inferred = inferred_quads(
+        graph_iri, [(q.subject, q.predicate, q.object) for q in quads], rules or rules_for(vocab)
+    )
+    extra, before = [], []
+    if embargo_until is not None:
+        extra.append(embargo_quad(graph_iri, embargo_until))
+        before.append(_clear_embargo(graph_iri))
+    store.replace_graphs(
+        {graph_iri: quads, inferred_graph_iri(graph_iri): inferred}, extra=extra, before=before
+    )
     result.status = "replaced" if stored_digest is not None else "added"
     return result
+
+
+def _clear_embargo(graph_iri: str) -> str:
+    return f"DELETE WHERE {{ GRAPH <{EMBARGO_GRAPH}> {{ <{graph_iri}> <{EMBARGOED_UNTIL}> ?until }} }}"
 
 
 def ingest_paths(
@@ -142,9 +168,11 @@ def ingest_paths(
     replace: bool = False,
     dry_run: bool = False,
     on_result: Callable[[IngestResult], None] | None = None,
+    embargo_until: dt.datetime | None = None,
 ) -> list[IngestResult]:
     """Ingest every input; each document lands whole or not at all, failures do not stop the batch."""
     vocab = load_vocabulary()
+    rules = rules_for(vocab)
     if not dry_run:
         ensure_static_graphs(store)
     results = []
@@ -152,7 +180,15 @@ def ingest_paths(
         try:
             record = read_record(path)
             result = ingest_record(
-                record, store, settings, source=str(path), vocab=vocab, replace=replace, dry_run=dry_run
+                record,
+                store,
+                settings,
+                source=str(path),
+                vocab=vocab,
+                replace=replace,
+                dry_run=dry_run,
+                embargo_until=embargo_until,
+                rules=rules,
             )
         except KgError as exc:
             result = IngestResult(source=str(path), status="failed", error=str(exc))
@@ -169,10 +205,13 @@ def remove_document(store: EmbeddedStore, settings: Settings, reference: str) ->
         graph_iri = iris.document_graph_iri(settings.base_iri, reference)
     except ValueError as exc:
         raise NotFound(str(exc)) from exc
-    remove_inferred(store, graph_iri)  # first: an inferred graph must never outlive its document
-    if not store.remove_graph(graph_iri):
+    if not store.has_graph(graph_iri):
         raise NotFound(
             f"{iris.normalise_reference(reference)} is not in the store (looked for graph <{graph_iri}>)"
         )
+    # The document, its inferred graph and its embargo entry go together, in one transaction.
+    store.replace_graphs(
+        {graph_iri: [], inferred_graph_iri(graph_iri): []}, before=[_clear_embargo(graph_iri)]
+    )
     store.flush()
     return graph_iri

@@ -8,7 +8,7 @@ the new one, never half of either. Ontology and vocabularies live in graphs of t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,26 @@ def quads_of(graph: Graph, graph_iri: str) -> list[ox.Quad]:
     return [ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), target) for s, p, o in graph]
 
 
+def _quads_block(quads: list[ox.Quad]) -> str:
+    """INSERT DATA's body: quads grouped by graph (GRAPH <g> { ... }), as SPARQL requires."""
+    by_graph: dict[str, list[str]] = {}
+    for quad in quads:
+        by_graph.setdefault(str(quad.graph_name), []).append(
+            f"{quad.subject} {quad.predicate} {quad.object} ."
+        )
+    return "\n".join(f"GRAPH {name} {{\n" + "\n".join(lines) + "\n}" for name, lines in by_graph.items())
+
+
+def document_quads(graph: Graph, graph_iri: str, *, ingested_at: dt.datetime | None = None) -> list[ox.Quad]:
+    """A document's triples as quads of its graph, with the time it was ingested when given."""
+    quads = quads_of(graph, graph_iri)
+    if ingested_at is not None:
+        node = ox.NamedNode(graph_iri)
+        stamp = ox.Literal(ingested_at.isoformat(timespec="seconds"), datatype=_XSD_DATETIME)
+        quads.append(ox.Quad(node, ox.NamedNode(KG + "ingestedAt"), stamp, node))
+    return quads
+
+
 class EmbeddedStore:
     """kg's default store: Oxigraph on disk in a data directory (or in memory for tests)."""
 
@@ -60,27 +80,58 @@ class EmbeddedStore:
                 "using it, stop that process or point --data-dir / KG_DATA_DIR elsewhere."
             ) from exc
 
+    @classmethod
+    def read_only(cls, path: Path) -> EmbeddedStore:
+        """A published snapshot, opened for reading (snapshots are never written after publication)."""
+        store = cls.__new__(cls)
+        store.path = path
+        try:
+            store._store = ox.Store.read_only(str(path))
+        except OSError as exc:
+            raise StoreError(f"cannot open the snapshot in {path}: {exc}") from exc
+        store._read_only = True
+        return store
+
+    def __enter__(self) -> EmbeddedStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Leaving a ``with`` block flushes; the store closes with its last reference (RocksDB lock)."""
+        self.flush()
+
     # -- writing --------------------------------------------------------------------------
 
     def replace_graph(self, graph_iri: str, triples: Graph, *, ingested_at: dt.datetime | None = None) -> int:
         """Swap the whole content of one named graph in one transaction; returns the triple count."""
-        quads = quads_of(triples, graph_iri)
-        if ingested_at is not None:
-            quads.append(
-                ox.Quad(
-                    ox.NamedNode(graph_iri),
-                    ox.NamedNode(KG + "ingestedAt"),
-                    ox.Literal(ingested_at.isoformat(timespec="seconds"), datatype=_XSD_DATETIME),
-                    ox.NamedNode(graph_iri),
-                )
-            )
-        body = " .\n".join(f"{q.subject} {q.predicate} {q.object}" for q in quads)
-        update = f"DROP SILENT GRAPH <{graph_iri}> ;\nINSERT DATA {{ GRAPH <{graph_iri}> {{\n{body} .\n}} }}"
+        return self.replace_graphs({graph_iri: document_quads(triples, graph_iri, ingested_at=ingested_at)})
+
+    def replace_graphs(
+        self, graphs: dict[str, list[ox.Quad]], *, extra: Sequence[ox.Quad] = (), before: Sequence[str] = ()
+    ) -> int:
+        """Swap several named graphs (a document and its inferred graph) and add ``extra`` quads, all at once.
+
+        One SPARQL update is one Oxigraph transaction: a crash leaves every graph as it was before
+        or every graph as it is after, never a document beside a stale inferred graph. An empty
+        list drops that graph. ``before`` are SPARQL update operations run first, in the same
+        transaction (kg uses them to clear an embargo entry). Returns the number of quads written.
+        """
+        quads = [q for group in graphs.values() for q in group] + list(extra)
+        parts = [*before, *(f"DROP SILENT GRAPH <{iri}>" for iri in graphs)]
+        if quads:
+            parts.append("INSERT DATA {\n" + _quads_block(quads) + "\n}")
         try:
-            self._store.update(update)
+            self._store.update(" ;\n".join(parts))
         except (OSError, SyntaxError) as exc:
-            raise StoreError(f"writing graph <{graph_iri}> failed: {exc}") from exc
+            raise StoreError(f"writing graphs {', '.join(f'<{g}>' for g in graphs)} failed: {exc}") from exc
         return len(quads)
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the store in a new folder (hard links where it can): how kg publishes."""
+        try:
+            self.flush()
+            self._store.backup(str(target))
+        except OSError as exc:
+            raise StoreError(f"cannot copy the store into {target}: {exc}") from exc
 
     def remove_graph(self, graph_iri: str) -> bool:
         node = ox.NamedNode(graph_iri)
@@ -90,7 +141,7 @@ class EmbeddedStore:
         return True
 
     def flush(self) -> None:
-        if self.path is not None:
+        if self.path is not None and not getattr(self, "_read_only", False):
             self._store.flush()
 
     # -- reading --------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 ``create_app(settings)`` only wires: the routes live in kg.server.protocol (SPARQL protocol),
 kg.server.description (service description, VoID), kg.server.canned_routes,
 kg.server.linked_data and, when installed, kg.server.pages (the HTML explorer). Queries run
-in kg.workers' pool of killable processes, opened read-only for the app's lifetime.
+in kg.workers' pools of killable processes, opened read-only on the published snapshots
+(kg.server.snapshots: the public one, or the full one for requests with an access token).
 
 Middleware, outermost first: security headers (and a bare 500 for anything unexpected),
 CORS (anonymous, no credentials), request limits (413/414 before a body is buffered).
@@ -15,6 +16,7 @@ import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
@@ -23,8 +25,9 @@ from kg.server import canned_routes, description, errors, linked_data, protocol
 from kg.server.execution import TRUNCATED_HEADER
 from kg.server.middleware import RequestLimits, SecurityHeaders
 from kg.server.ratelimit import RateLimit
+from kg.server.run import prepare_store
 from kg.server.settings import ServerSettings
-from kg.workers import QueryPool
+from kg.server.snapshots import FollowSnapshots, Snapshots
 
 DESCRIPTION = """A read-only SPARQL 1.1 endpoint over the knowledge graph of UN Special Procedures
 communications, with canned queries and linked data for every entity.
@@ -37,16 +40,13 @@ carries the header `KG-Results-Truncated: <N>`."""
 def create_app(settings: ServerSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.pool = QueryPool(
-            settings.store.store_dir,
-            workers=settings.workers,
-            timeout_s=settings.query_timeout_s,
-            max_results=settings.max_results,
-        )
+        if settings.store.store_dir.exists():  # publish what the working store holds now
+            await anyio.to_thread.run_sync(prepare_store, settings.store)
         try:
+            await snapshots.refresh()
             yield
         finally:
-            app.state.pool.close()
+            snapshots.close()
 
     app = FastAPI(
         title="kg",
@@ -57,6 +57,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.snapshots = snapshots = Snapshots(settings)
     errors.install(app)
     for module in (protocol, description, canned_routes, linked_data):
         app.include_router(module.router)
@@ -76,6 +77,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
             expose_headers=[TRUNCATED_HEADER, "Server-Timing"],
             max_age=600,
         )
+    app.add_middleware(FollowSnapshots, snapshots=snapshots)
     app.add_middleware(SecurityHeaders)
     return app
 

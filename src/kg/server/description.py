@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from kg.config import ONTOLOGY_NS
-from kg.server.deps import get_pool, get_settings
+from kg.server.deps import get_audience, get_pool, get_settings
 from kg.server.errors import openapi_errors
 from kg.server.execution import pool_errors
 from kg.server.negotiation import GRAPH_OFFERS, negotiate
@@ -78,14 +78,17 @@ async def _rows(request: Request, sparql: str) -> list[dict[str, dict[str, str]]
 
 
 async def dataset_stats(request: Request) -> DatasetStats:
-    """Counted once per process (the store does not change while kg serves it)."""
+    """Counted once per publication and audience: snapshots never change; the public one lacks embargoes."""
     state = request.app.state
-    if getattr(state, "void_stats", None) is not None:
-        return state.void_stats  # type: ignore[no-any-return]
+    publication = state.snapshots.publication
+    key = (publication.id if publication else None, get_audience(request))
+    cache: dict[object, DatasetStats] = state.__dict__.setdefault("void_stats", {})
+    if key in cache:
+        return cache[key]
     if getattr(state, "void_lock", None) is None:
         state.void_lock = asyncio.Lock()
     async with state.void_lock:
-        if getattr(state, "void_stats", None) is None:
+        if key not in cache:
             counts = {}
             for name, sparql in _STATS_QUERIES.items():
                 counts[name] = int((await _rows(request, sparql))[0]["n"]["value"])
@@ -99,8 +102,9 @@ async def dataset_stats(request: Request) -> DatasetStats:
             classes = await items(_CLASSES)
             properties = await items(_PROPERTIES)
             examples = [iri for iri, _ in await items(_EXAMPLES)]
-            state.void_stats = DatasetStats(counts, classes, properties, examples)
-    return state.void_stats  # type: ignore[no-any-return]
+            cache.clear()  # only the current publication's figures are worth keeping
+            cache[key] = DatasetStats(counts, classes, properties, examples)
+    return cache[key]
 
 
 def _root(request: Request) -> str:

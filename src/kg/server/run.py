@@ -1,9 +1,10 @@
-"""Starting the server: prepare the store read-write, release it, then serve it read-only with uvicorn.
+"""Starting the server: bring the working store up to date, publish it, then serve the snapshots.
 
-The order matters: Oxigraph's store is exclusive to one read-write opener, and opening it
-read-only while a writer holds it is undefined behaviour (SECURITY.md). So the ontology and
-vocabulary graphs are brought up to date first, the read-write handle is dropped, and only
-then do the query workers open the folder read-only.
+Oxigraph's store is exclusive to one read-write opener, and opening it read-only while a
+writer holds it is undefined behaviour (SECURITY.md). So the server never reads the working
+store: it refreshes the ontology and vocabulary graphs, publishes (kg.publish), releases the
+store, and its query workers open the published snapshots read-only. Writers can then run
+beside a serving kg, which follows what they publish.
 """
 
 from __future__ import annotations
@@ -18,14 +19,25 @@ _H11_DEFAULT_EVENT_SIZE = 16 * 1024
 
 
 def prepare_store(settings: Settings) -> list[str]:
-    """Load or refresh the ontology and vocabulary graphs; returns the names loaded. Closes the store."""
+    """Refresh the ontology and vocabulary graphs and publish; returns the names loaded. Closes the store.
+
+    When another kg process is writing to the working store, the server starts on what was
+    last published (that writer publishes again when it ends).
+    """
+    from kg.errors import StoreError
     from kg.ingest import ensure_static_graphs
+    from kg.publish import publish_snapshots, read_current
     from kg.store import EmbeddedStore
 
-    store = EmbeddedStore(settings.store_dir)
+    try:
+        store = EmbeddedStore(settings.store_dir)
+    except StoreError:
+        if read_current(settings) is not None:
+            return []
+        raise
     try:
         loaded = ensure_static_graphs(store)
-        store.flush()
+        publish_snapshots(settings, store=store)
     finally:
         del store
         gc.collect()  # the RocksDB lock goes with the last reference
@@ -45,8 +57,7 @@ def serve(settings: ServerSettings, *, announce: Callable[[str], None], access_l
 
     from kg.server.app import create_app
 
-    prepare_store(settings.store)
-    app = create_app(settings)
+    app = create_app(settings)  # its start-up publishes the working store (prepare_store)
     config = uvicorn.Config(
         app,
         host=settings.host,
