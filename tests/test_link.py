@@ -221,6 +221,11 @@ def test_review_accept_and_reject_by_hand_survive_a_rerun(endpoint, data_dir):
     external = _graph(store, EXTERNAL_GRAPH)
     assert (URIRef(WD + "Q900010"), WDT.P1278, Literal("9845002BLACKSTONE011")) in external
     assert not list(external.triples((URIRef(WD + "Q900001"), None, None)))
+    # The links' inferences follow each decision: the item leads back to the company, and a
+    # rejected link leaves nothing behind.
+    inferred = _graph(store, LINKS_GRAPH + "/inferred")
+    assert (URIRef(WD + "Q900010"), skos_match, URIRef(BLACKSTONE)) in inferred
+    assert (URIRef(WD + "Q900001"), skos_match, URIRef(LINING)) not in inferred
 
 
 def test_endpoint_comes_from_the_environment(endpoint, data_dir, monkeypatch):

@@ -30,7 +30,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
-from kg.config import ONTOLOGY_NS
+from kg.config import GRAPH_NS, ONTOLOGY_NS
 from kg.store import EmbeddedStore, to_oxigraph
 from kg.vocab import Vocabulary, load_vocabulary
 
@@ -65,6 +65,10 @@ _INFERRED_GRAPH = ox.NamedNode(ONTOLOGY_NS + "InferredGraph")
 _DOCUMENT_GRAPH = ox.NamedNode(ONTOLOGY_NS + "DocumentGraph")
 _DERIVED_FROM = ox.NamedNode("http://www.w3.org/ns/prov#wasDerivedFrom")
 _GENERATED_BY = ox.NamedNode("http://www.w3.org/ns/prov#wasGeneratedBy")
+
+
+LINKS_GRAPH = GRAPH_NS + "links"
+"""kg link's graph of accepted links and decisions; its inferred graph follows it like a document's."""
 
 
 def inferred_graph_iri(document_graph_iri: str) -> str:
@@ -155,7 +159,7 @@ def compile_rules(graph: Graph) -> RuleSet:
             reverse[_named(p)].add(_named(q))
             reverse[_named(q)].add(_named(p))
             counts["inverseOf"] += 2
-    for p in graph.subjects(RDF.type, OWL.SymmetricProperty):
+    for p in {*graph.subjects(RDF.type, OWL.SymmetricProperty), OWL.sameAs}:  # sameAs: OWL 2 RL eq-sym
         if isinstance(p, URIRef):
             reverse[_named(p)].add(_named(p))
             counts["symmetric"] += 1
@@ -321,6 +325,8 @@ def recompute_all(
     started = time.perf_counter()
     rules = rules or rules_for()
     documents = document_graphs(store)
+    if store.has_graph(LINKS_GRAPH):  # accepted links carry inferences of their own (kg link)
+        documents.append(LINKS_GRAPH)
     expected = {inferred_graph_iri(g) for g in documents}
     orphans = [g for g in inferred_graphs(store) if g not in expected]
     for orphan in orphans:
@@ -352,5 +358,6 @@ def stale_inferred_graphs(store: EmbeddedStore, rules: RuleSet | None = None) ->
     )
     stale = {str(row["g"].value) for row in store.query(sparql, union=False)}  # type: ignore[index,union-attr]
     present = set(inferred_graphs(store))
-    stale.update(g for g in map(inferred_graph_iri, document_graphs(store)) if g not in present)
+    sources = document_graphs(store) + ([LINKS_GRAPH] if store.has_graph(LINKS_GRAPH) else [])
+    stale.update(g for g in map(inferred_graph_iri, sources) if g not in present)
     return sorted(stale)

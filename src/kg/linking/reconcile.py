@@ -29,13 +29,14 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, PROV, SKOS
 
+from kg import inference
 from kg.config import GRAPH_NS, ONTOLOGY_NS
 from kg.errors import KgError
 from kg.linking.client import CacheMiss, SparqlClient
 from kg.linking.scoring import core_name, score_candidate
-from kg.store import EmbeddedStore
+from kg.store import EmbeddedStore, document_quads
 
-LINKS_GRAPH = GRAPH_NS + "links"
+LINKS_GRAPH = inference.LINKS_GRAPH
 EXTERNAL_GRAPH = GRAPH_NS + "external/wikidata"
 KG = Namespace(ONTOLOGY_NS)
 WD = "http://www.wikidata.org/entity/"
@@ -429,11 +430,19 @@ def decisions_graph(decisions: Iterable[Decision]) -> Graph:
 
 
 def _write(store: EmbeddedStore, graph_iri: str, graph: Graph) -> None:
-    """Replace a graph whole; an empty one is dropped (an empty INSERT DATA does not parse)."""
-    if len(graph):
-        store.replace_graph(graph_iri, graph)
-    else:
-        store.remove_graph(graph_iri)
+    """Replace a graph whole (an empty one is dropped); the links graph with its inferred graph, at once.
+
+    Accepted links carry inferences (skos:exactMatch and owl:sameAs are symmetric), kept
+    current in the same transaction as the links, as a document's are at ingest.
+    """
+    quads = document_quads(graph, graph_iri)
+    graphs = {graph_iri: quads}
+    if graph_iri == LINKS_GRAPH:
+        asserted = [(q.subject, q.predicate, q.object) for q in quads]
+        graphs[inference.inferred_graph_iri(graph_iri)] = inference.inferred_quads(
+            graph_iri, asserted, inference.rules_for()
+        )
+    store.replace_graphs(graphs)
 
 
 def read_decisions(store: EmbeddedStore) -> list[Decision]:
