@@ -227,3 +227,82 @@ def test_cli_text_json_and_ambiguous_names(tmp_path_factory: pytest.TempPathFact
     unknown = cli.invoke(app, ["paths", DATA + "company/nobody", "--to-type", "Norm", "--data-dir", data_dir])
     assert unknown.exit_code == 2
     assert "not in the graph" in unknown.output
+
+
+# -- at scale: hubs are reached, not crossed -------------------------------------------------
+
+CONCEPT_TYPES = {
+    "http://www.w3.org/2004/02/skos/core#Concept",
+    KG + "HumanRightsIssue",
+    KG + "AffectedGroup",
+    KG + "Sector",
+    KG + "Mandate",
+    KG + "Norm",
+    KG + "GuidingPrinciple",
+    KG + "Instrument",
+    KG + "Resolution",
+}
+
+
+def _crossed(result: Any) -> set[str]:
+    return {n.iri for p in result.paths for n in p.nodes[1:-1]}
+
+
+def test_vocabulary_concepts_end_paths_but_are_not_crossed(run: Any) -> None:
+    default = find_paths(run, LI_NING, target_types={ALLEGATION}, mode="all", limit=10_000)
+    crossing = find_paths(run, LI_NING, target_types={ALLEGATION}, mode="all", limit=10_000, max_degree=0)
+    assert default.complete and crossing.complete
+    wg_business = "https://w3id.org/kg-spcomm/vocab/mandate/wg-business"
+    # "Both letters were sent by the Working Group" classifies them alike; it does not connect
+    # Li-Ning to the other letter's allegations. Such paths come back only when asked.
+    assert wg_business in _crossed(crossing)
+    assert wg_business not in _crossed(default)
+    assert wg_business in default.hubs
+    for path in default.paths:
+        for node in path.nodes[1:-1]:
+            assert not set(node.types) & CONCEPT_TYPES, f"{path.sentence} crosses {node.label}"
+    assert default.total < crossing.total
+    # Concepts can still be targets.
+    mandates = find_paths(run, LI_NING, targets={wg_business}, max_hops=2)
+    assert [[n.iri for n in p.nodes] for p in mandates.paths] == [[LI_NING, COMM, wg_business]]
+
+
+def test_nodes_above_max_degree_are_hubs(run: Any) -> None:
+    # In the sample China has only a handful of facts; with a low bound it is treated as a hub.
+    wide = find_paths(run, LI_NING, target_types={ALLEGATION}, mode="all", limit=10_000)
+    narrow = find_paths(run, LI_NING, target_types={ALLEGATION}, mode="all", limit=10_000, max_degree=3)
+    assert CHINA in _crossed(wide)
+    assert CHINA not in _crossed(narrow) and CHINA in narrow.hubs
+    assert narrow.total < wide.total
+    # The source itself is always expanded, whatever its degree.
+    assert find_paths(run, CHINA, target_types={ALLEGATION}, max_degree=1).paths
+    with pytest.raises(PathError, match="max degree"):
+        find_paths(run, LI_NING, target_types={ALLEGATION}, max_degree=-1)
+
+
+def test_a_listing_from_an_imported_list_is_a_hop_with_its_provenance(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    import datetime as dt
+
+    from kg.ftm import import_ftm
+
+    store = sample_store(tmp_path_factory)
+    fixture = Path(__file__).parent / "ftm" / "fictional-list.ftm.json"
+    imported = import_ftm(
+        store, fixture, "Fictional Entity List", imported_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    )
+    run = store_runner(store)
+    result = find_paths(run, COMM, target_types={KG + "Listing"}, max_hops=3)
+    assert result.paths, "the letter's recipient is on the list: there is a path to the listing"
+    path = result.paths[0]
+    assert [n.iri for n in path.nodes[:2]] == [COMM, LI_NING]
+    hop = path.edges[-1]
+    assert (hop.property, hop.direction) == (KG + "listedOn", "forward")
+    assert [e.document for e in hop.evidence] == [imported.graph]
+    assert (
+        hop.evidence[0].quote == "listed on the Fictional Entity List since 2023-06-09 (entry fict-li-ning)"
+    )
+    assert path.sentence.startswith(
+        "AL OTH 70/2020 was addressed to Li-Ning Company Limited, which is listed as "
+    )

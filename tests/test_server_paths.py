@@ -105,3 +105,24 @@ def test_errors_in_the_app_shape(kg_server: str) -> None:
         f"{kg_server}/paths", params={"source": "Nobody Such Ltd", "to_type": "Norm"}, timeout=30
     )
     _error(no_name, 404)
+
+
+def test_hubs_are_listed_and_max_degree_sets_them(kg_server: str) -> None:
+    def ask(**params: object) -> dict[str, object]:
+        base = {"source": LI_NING, "to_type": "Allegation", "mode": "all", "limit": 500}
+        response = httpx.get(f"{kg_server}/paths", params={**base, **params}, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    default, narrow, everything = ask(), ask(max_degree=3), ask(max_degree=0)
+    assert "https://w3id.org/kg-spcomm/vocab/mandate/wg-business" in default["hubs"]  # type: ignore[operator]
+    assert CHINA in narrow["hubs"] and CHINA not in default["hubs"]  # type: ignore[operator]
+    for body in (default, narrow, everything):
+        assert body["complete"] is True
+    crossed = [n["iri"] for p in narrow["paths"] for n in p["nodes"][1:-1]]  # type: ignore[attr-defined]
+    assert CHINA not in crossed
+    assert narrow["total"] < default["total"] < everything["total"]  # type: ignore[operator]
+    assert everything["hubs"] == []
+    _error(
+        httpx.get(f"{kg_server}/paths", params={"source": LI_NING, "to_type": "Norm", "max_degree": -1}), 400
+    )

@@ -7,9 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from pyshacl import Validator
 from pyshacl import validate as pyshacl_validate
-from rdflib import Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from kg import resources
@@ -200,17 +199,25 @@ def test_vocabularies_validate_clean() -> None:
 
 
 def test_values_shacl_cannot_compare_are_bad_input(record, vocab, monkeypatch) -> None:
-    """pySHACL raises TypeError on values rdflib cannot order (two xsd:gYear, one after the
-    other): that is bad input (exit code 2), not a crash. Simulated, because whether rdflib
-    raises depends on process-wide literal conversions that OWL-RL changes."""
+    """Values rdflib cannot order (two xsd:gYear, one after the other) make pySHACL raise
+    TypeError: that is bad input (exit code 2), not a crash. Simulated by making every
+    comparison of literals fail, because whether rdflib raises depends on process-wide
+    literal conversions that OWL-RL changes."""
 
-    class Refusing(Validator):
-        def run(self) -> tuple[bool, Graph, str]:
-            raise TypeError("'<=' not supported between instances of 'Literal' and 'Literal'")
+    def refuse(self: Literal, other: object) -> bool:
+        raise TypeError("'<=' not supported between instances of 'Literal' and 'Literal'")
 
-    monkeypatch.setattr("kg.validate.Validator", Refusing)
+    monkeypatch.setattr(Literal, "__le__", refuse)
     with pytest.raises(InputError, match="datatype the ontology declares"):
         validate_document(_doc(record, vocab), vocab=vocab)
+
+
+def test_blank_node_where_dates_are_compared_is_bad_input(record, vocab) -> None:
+    """pySHACL cannot compare a blank node with sh:lessThanOrEquals and raises; kg says what to fix."""
+    doc = _doc(record, vocab)
+    doc.graph.set((URIRef(COMM), URIRef(KG + "dateSent"), BNode()))
+    with pytest.raises(InputError, match="not a blank node"):
+        validate_document(doc, vocab=vocab)
 
 
 def test_validate_file_reads_rdf_by_suffix(record, vocab, tmp_path) -> None:

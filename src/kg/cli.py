@@ -110,6 +110,23 @@ def _open_store(settings: Settings):  # noqa: ANN202 - the store type is importe
     return EmbeddedStore(settings.store_dir)
 
 
+@contextmanager
+def _writing(settings: Settings):  # noqa: ANN202 - the store type is imported lazily to keep --help fast
+    """The working store for a command that changes it; published when the command ends.
+
+    Publishing copies the store into the snapshots the server answers from, the public one
+    without embargoed letters (kg.publish), so a running `kg serve` picks the change up.
+    """
+    from kg.publish import publish_snapshots
+
+    store = _open_store(settings)
+    try:
+        yield store
+    finally:
+        publish_snapshots(settings, store=store)
+        del store
+
+
 def _write(data: bytes | str) -> None:
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -171,17 +188,34 @@ def ingest(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show warnings and SHACL reports.")
     ] = False,
+    embargo_until: Annotated[
+        str | None,
+        typer.Option(
+            "--embargo-until",
+            metavar="DATE",
+            help="Hide these letters from anonymous users until DATE (2026-12-01, or an ISO 8601 time); "
+            "without it a letter's own publication date applies.",
+        ),
+    ] = None,
 ) -> None:
     """Extract, validate and store letters; each document lands whole or not at all.
+
+    A letter whose publication date is still ahead (from the letter, or --embargo-until) is
+    stored but served only to requests with an access token (KG_ACCESS_TOKENS) until then.
 
     Example: kg ingest ../shared/corpus --data-dir ./data
     """
     from kg.ingest import IngestResult, ingest_paths, iter_inputs
+    from kg.publish import parse_embargo
     from kg.validate import format_report
 
     settings = _settings(data_dir, base_iri)
-    with _errors():
-        store = _open_store(settings)
+    try:
+        embargo = parse_embargo(embargo_until) if embargo_until else None
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    with _errors(), (_open_store(settings) if dry_run else _writing(settings)) as store:
         total = sum(1 for _ in iter_inputs(paths))
         with Progress(
             TextColumn("[bold]ingest"),
@@ -198,7 +232,13 @@ def ingest(
                 progress.update(task, advance=1, description=Path(result.source).name)
 
             results = ingest_paths(
-                paths, store, settings, replace=replace, dry_run=dry_run, on_result=advance
+                paths,
+                store,
+                settings,
+                replace=replace,
+                dry_run=dry_run,
+                on_result=advance,
+                embargo_until=embargo,
             )
     table = Table(title=f"kg ingest{' (dry run)' if dry_run else ''}: {settings.data_dir}")
     for column in ("source", "reference", "status", "triples", "warnings", "problem"):
@@ -403,8 +443,17 @@ def export(
         typer.Option("--output", "-o", help="File to write (default: stdout); a folder for csv."),
     ] = None,
     data_dir: DataDirOption = None,
+    include_embargoed: Annotated[
+        bool,
+        typer.Option(
+            "--include-embargoed", help="Export letters still under embargo too (for the operator only)."
+        ),
+    ] = False,
 ) -> None:
-    """Write the whole store (every named graph) as RDF, or for other tools (FtM, CSV, DCAT).
+    """Write the whole published graph (every named graph) as RDF, or for other tools (FtM, CSV, DCAT).
+
+    Letters under embargo are left out, as the public endpoint leaves them out, unless
+    --include-embargoed is given.
 
     Example: kg export --format trig -o kg.trig
     Example: kg export --format csv -o kg-csv/
@@ -419,15 +468,27 @@ def export(
             if output is None:
                 err.print("[red]error:[/red] --format csv writes one file per table: give --output FOLDER")
                 raise typer.Exit(2)
-            files = export_csv(_open_store(settings), output)
+            files = export_csv(_export_source(settings, include_embargoed), output)
             err.print(f"wrote {len(files)} CSV files to {output}: {', '.join(f.name for f in files)}")
             return
-        data = export_store(_open_store(settings), fmt.value, base_iri=settings.base_iri)
+        source = _export_source(settings, include_embargoed)
+        data = export_store(source, fmt.value, base_iri=settings.base_iri)
         if output is None:
             _write(data)
         else:
             output.write_bytes(data)
             err.print(f"wrote {len(data)} bytes to {output}")
+
+
+def _export_source(settings: Settings, include_embargoed: bool):  # noqa: ANN202 - lazily imported type
+    """The working store for the operator, else the public snapshot (published first if need be)."""
+    if include_embargoed:
+        return _open_store(settings)
+    from kg.publish import publish_snapshots, read_current, release_due
+    from kg.store import EmbeddedStore
+
+    publication = release_due(settings) or read_current(settings) or publish_snapshots(settings)
+    return EmbeddedStore.read_only(publication.public)
 
 
 import_app = typer.Typer(
@@ -457,8 +518,8 @@ def import_ftm_command(
     from kg.ftm import import_ftm
 
     settings = _settings(data_dir)
-    with _errors():
-        result = import_ftm(_open_store(settings), file, list_name or file.stem)
+    with _errors(), _writing(settings) as store:
+        result = import_ftm(store, file, list_name or file.stem)
     for m in result.matches:
         since = f" since {m.listing_date}" if m.listing_date else ""
         out.print(f"matched  {m.company_label} = {m.matched_name!r} ({m.entity_id}){since}", highlight=False)
@@ -482,8 +543,8 @@ def remove(
     from kg.ingest import remove_document
 
     settings = _settings(data_dir, base_iri)
-    with _errors():
-        graph = remove_document(_open_store(settings), settings, reference)
+    with _errors(), _writing(settings) as store:
+        graph = remove_document(store, settings, reference)
     out.print(f"removed {reference} (graph <{graph}>)", highlight=False)
 
 
@@ -508,8 +569,7 @@ def reason(
     from kg.vocab import vocabulary_graph
 
     settings = _settings(data_dir)
-    with _errors():
-        store = _open_store(settings)
+    with _errors(), (_writing(settings) if recompute else _open_store(settings)) as store:
         if recompute:
             _recompute_inferred(store)
         else:
@@ -603,11 +663,11 @@ def _build_demo(settings: Settings) -> tuple[list[DemoResult], StoreStats, Reaso
     from kg.stats import store_stats
     from kg.vocab import vocabulary_graph
 
-    store = _open_store(settings)
-    results = ingest_paths([resources.sample_dir()], store, settings, replace=True)
-    numbers = store_stats(store)
-    # Reasoning is a check, not a step the graph depends on: without Java it says so and kg goes on.
-    verdict = check_consistency([vocabulary_graph(), store_graph(store, documents_only=True)])
+    with _writing(settings) as store:
+        results = ingest_paths([resources.sample_dir()], store, settings, replace=True)
+        numbers = store_stats(store)
+        # Reasoning is a check, not a step the graph depends on: without Java it says so and kg goes on.
+        verdict = check_consistency([vocabulary_graph(), store_graph(store, documents_only=True)])
     return results, numbers, verdict
 
 
@@ -919,8 +979,7 @@ def link(
     from kg.linking.reconcile import cache_dir
 
     settings = _settings(data_dir)
-    with _errors():
-        store = _open_store(settings)
+    with _errors(), (_open_store(settings) if review else _writing(settings)) as store:
         if review:
             waiting = [d for d in read_decisions(store) if d.status == "review"]
             for d in waiting:
@@ -968,10 +1027,8 @@ def _decide(entity: str, item: str, accept: bool, endpoint: str | None, data_dir
     from kg.linking import decide_by_hand
 
     settings = _settings(data_dir)
-    with _errors():
-        d = decide_by_hand(
-            _open_store(settings), entity, item, accept=accept, endpoint=_link_endpoint(endpoint)
-        )
+    with _errors(), _writing(settings) as store:
+        d = decide_by_hand(store, entity, item, accept=accept, endpoint=_link_endpoint(endpoint))
     verb = "accepted" if accept else "rejected"
     out.print(f"{verb} by hand: <{d.local}> -> <{d.item}>; later runs keep this decision", highlight=False)
     if accept:
@@ -1004,6 +1061,74 @@ def link_reject(
     Example: kg link reject https://w3id.org/kg-spcomm/data/company/blackstone-group-l-p Q900011
     """
     _decide(entity, item, False, endpoint, data_dir)
+
+
+@app.command()
+def dump(
+    file: Annotated[
+        str, typer.Argument(help="File to write, or - for stdout (default: -).", show_default=False)
+    ] = "-",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Back up the whole working store as N-Quads: every named graph and the default graph.
+
+    The file ends with a closing line counting the quads, so kg restore can tell a complete
+    dump from one cut short.
+
+    Example: kg dump kg-backup.nq --data-dir ./data
+    """
+    from kg.dump import dump_store
+
+    settings = _settings(data_dir)
+    if not settings.store_dir.is_dir():
+        err.print(f"[red]error:[/red] no store in {settings.data_dir}: nothing to dump", highlight=False)
+        raise typer.Exit(2)
+    with _errors():
+        store = _open_store(settings)
+        if file == "-":
+            dump_store(store, sys.stdout.buffer)
+            return
+        target = Path(file)
+        partial = target.with_name(target.name + ".partial")
+        try:
+            with partial.open("wb") as output:
+                result = dump_store(store, output)
+            partial.replace(target)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            err.print(f"[red]error:[/red] cannot write {target}: {exc.strerror or exc}", highlight=False)
+            raise typer.Exit(2) from exc
+    err.print(f"wrote {result.quads} quads ({result.bytes} bytes) to {target}", highlight=False)
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="An N-Quads file, as written by kg dump.")],
+    data_dir: DataDirOption = None,
+    replace_all: Annotated[
+        bool,
+        typer.Option("--replace-all", help="Swap an existing, non-empty store for the dump (all of it)."),
+    ] = False,
+) -> None:
+    """Load a dump as the working store: all of it or, if any line is bad, nothing.
+
+    Restores into an empty data folder; a store that holds data is only replaced with
+    --replace-all. The server's snapshots are republished from the restored store.
+
+    Example: kg restore kg-backup.nq --data-dir ./data-restored
+    """
+    from kg.dump import publish_if_available, restore_store
+
+    settings = _settings(data_dir)
+    with _errors():
+        result = restore_store(file, settings, replace_all=replace_all)
+        published = publish_if_available(settings)
+    verb = "replaced the store with" if result.replaced else "restored"
+    out.print(
+        f"{verb} {result.quads} quads in {result.graphs} named graphs from {file} into {settings.store_dir}"
+        + ("; snapshots republished" if published else ""),
+        highlight=False,
+    )
 
 
 def _serve(settings: ServerSettings, *, access_log: bool = True) -> None:

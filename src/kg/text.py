@@ -103,7 +103,9 @@ def _pdf_text(data: bytes, name: str) -> str:
         raise InputError(
             f"{name}: not a readable PDF ({exc}); re-export the letter as PDF or as text"
         ) from exc
-    text = _normalise("\n\n".join(page.strip("\n") for page in pages))
+    # The last line ends with a line break, as in a text file: a text that stops on a letter
+    # reads as cut mid-word (see kg.extract.layout.cut_short), and a PDF's text is not cut.
+    text = _normalise("\n\n".join(page.strip("\n") for page in pages)) + "\n"
     if not text.strip():
         raise InputError(
             f"{name}: the PDF has no text layer ({len(pages)} page(s) of images?); run OCR on it "

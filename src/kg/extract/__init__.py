@@ -71,6 +71,9 @@ def extract_text(
     letter.sentences = sentences.split(letter, boundaries=sentences.header_boundaries(letter, limit))
     own = reference.own_reference(letter)
     found_ref, ref_evidence = own if own else (None, None)
+    if found_ref is not None and found_ref.guessed and (greeting is None or greeting[1] < found_ref.start):
+        found_ref, ref_evidence = None, None
+        _cover_note_only(letter)
     body_start = greeting[1] if greeting else (found_ref.end if found_ref else 0)
     sent = mandates.extract(letter, vocab, body_start=body_start)
     _refuse_non_letters(letter, name, found_ref, greeting is not None, sent, closing)
@@ -86,6 +89,9 @@ def extract_text(
     asked, question_span = questions.extract(letter, vocab, stop=closing)
     annex = signatories.annex_start(letter, sent.opening.end if sent.opening else 0)
     region_start = sent.opening.end if sent.opening else body_start
+    if sent.opening is None and greeting is None and sent.header is not None:
+        # A text cut before its body: never read the letterhead, whose mandate names hold issue words.
+        region_start = max(region_start, sent.header.end)
     region_end = (
         question_span.start if question_span else min(closing if closing is not None else len(text), annex)
     )
@@ -128,6 +134,20 @@ def _last_closing(view: str) -> int | None:
     for m in signatories.CLOSING.finditer(view):
         found = m.start()
     return found
+
+
+def _cover_note_only(letter: Letter) -> None:
+    """Undo the guess of the first reference when the text stops before the letter's salutation.
+
+    Such a text holds only what precedes a letter: a database cover note naming other
+    letters, the letterhead. Taking the cover note's first reference would file the text
+    under another letter's reference and State.
+    """
+    letter.warnings = [w for w in letter.warnings if not w.startswith("no 'REFERENCE:' line found")]
+    letter.warn(
+        "no 'REFERENCE:' line and no salutation found: the references in the text may name other "
+        "letters (a cover note), so none was taken as this letter's own"
+    )
 
 
 def _refuse_non_letters(

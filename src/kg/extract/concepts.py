@@ -12,6 +12,7 @@ from weakref import WeakKeyDictionary
 from rdflib import URIRef
 from rdflib.namespace import RDFS
 
+from kg.extract.layout import cut_short
 from kg.vocab import KG, Concept, LabelMatch, Vocabulary
 
 # Per vocabulary object, so a test's own vocabulary never sees another's classes.
@@ -40,9 +41,10 @@ def find(
     end: int | None = None,
     include_hidden: bool = False,
 ) -> list[LabelMatch]:
-    return vocab.find(
+    found = vocab.find(
         text, with_subclasses(vocab, local_name), start=start, end=end, include_hidden=include_hidden
     )
+    return [m for m in found if not cut_short(text, m.end)]
 
 
 def of_class(vocab: Vocabulary, local_name: str) -> list[Concept]:

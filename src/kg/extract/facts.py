@@ -116,9 +116,14 @@ def state_places_in(letter: Letter, vocab: Vocabulary, span: Span) -> list[tuple
     for start, end, concept in states_in(letter, vocab, span):
         written = normalise(letter.view[start:end])
         is_name = written in {normalise(label) for label in (concept.pref_label, *concept.alt_labels)}
-        if is_name or not _INSTITUTION.match(letter.view, end):
+        if is_name or not (_INSTITUTION.match(letter.view, end) or _cut_after(letter.view, end)):
             found.append((start, end, concept))
     return found
+
+
+def _cut_after(view: str, end: int) -> bool:
+    """The text stops within the word after ``end``, the word that would tell a place from an institution."""
+    return bool(re.fullmatch(r"['’]?s?\s*\S*", view[end:]))
 
 
 def place_registry(
@@ -262,6 +267,10 @@ def _unit(view: str, start: int, limit: int) -> tuple[str, int]:
         if words and _is_verb(word, tokens[k + 1][0] if k + 1 < len(tokens) else ""):
             break
         words.append((word, end))
+    else:
+        if not view[limit:].strip():
+            # The phrase runs into the end of a text cut short: what is counted is unknown.
+            return "", start
     while words and words[-1][0].lower() in {"and", "other"}:
         words.pop()
     if not words:

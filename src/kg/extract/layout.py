@@ -49,6 +49,16 @@ def collapse(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+def cut_short(text: str, end: int) -> bool:
+    """Whether a match ending at ``end`` may be the start of a longer word the text lost.
+
+    A text that stops on a letter or digit may have been cut mid-word: "resolution 44/1" may
+    be what is left of 44/15, "Ecuador" of "Ecuadorian". What such a match says is unknown,
+    so finders drop it rather than record a fact the whole letter does not state.
+    """
+    return end >= len(text) and text[-1:].isalnum()
+
+
 @dataclass(frozen=True)
 class Span:
     start: int

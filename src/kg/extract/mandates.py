@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from kg.extract import concepts
-from kg.extract.layout import Letter, Span, collapse
+from kg.extract.layout import Letter, Span, collapse, cut_short
 from kg.record import Evidence, MandateRef
 from kg.vocab import LabelMatch, Vocabulary
 
@@ -89,6 +89,8 @@ def extract(letter: Letter, vocab: Vocabulary, *, body_start: int) -> Mandates:
         span, header_matches = header
         refs = [_ref(m, letter.evidence(span.start, span.end)) for m in header_matches]
     result.resolutions = re.findall(_NUMBER, resolutions_match.group("list")) if resolutions_match else []
+    if resolutions_match is not None and cut_short(letter.view, resolutions_match.end()):
+        result.resolutions.pop()
     if not result.resolutions:
         letter.warn("no resolutions found after the mandates ('pursuant to ... resolutions ...')")
     result.mandates = refs

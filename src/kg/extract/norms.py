@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from kg.extract import concepts
-from kg.extract.layout import Letter, Span
+from kg.extract.layout import Letter, Span, cut_short
 from kg.record import NormCitation
 from kg.vocab import Concept, Vocabulary
 
@@ -71,7 +71,10 @@ def _guiding_principles(letter: Letter, vocab: Vocabulary) -> list[tuple[int, No
     for m in _PRINCIPLES.finditer(view):
         if not (m.group("guiding") or ungp_context) or _NOT_UNGP.match(view, m.end()):
             continue
-        for number in _numbers(m.group("list")):
+        listed = m.group("list")
+        if cut_short(view, m.end()):
+            listed = listed[: list(_ITEM.finditer(listed))[-1].start()]
+        for number in _numbers(listed):
             if not number.isdigit() or not 1 <= int(number) <= 31:
                 continue
             concept = by_number.get(number)
@@ -94,6 +97,8 @@ def _resolutions(letter: Letter, vocab: Vocabulary, skip: Span | None) -> list[t
             by_symbol[written] = concept
     found = []
     for m in _SYMBOL.finditer(view):
+        if cut_short(view, m.end()):
+            continue
         known = by_symbol.get(m.group(0))
         norm = NormCitation(
             kind="resolution",
@@ -104,7 +109,7 @@ def _resolutions(letter: Letter, vocab: Vocabulary, skip: Span | None) -> list[t
         )
         found.append((m.start(), norm))
     for m in _RESOLUTION.finditer(view):
-        if skip is not None and skip.start <= m.start() < skip.end:
+        if (skip is not None and skip.start <= m.start() < skip.end) or cut_short(view, m.end()):
             continue
         resolution = vocab.resolution(m.group("number"))
         symbol = resolution.value("documentSymbol") if resolution else None

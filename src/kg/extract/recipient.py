@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from kg.extract import concepts
-from kg.extract.layout import Letter, Span, collapse
+from kg.extract.layout import Letter, Span, collapse, cut_short
 from kg.extract.signatories import CLOSING
 from kg.record import Actor, ActorKind, Evidence, Person, ReferenceParts
 from kg.vocab import Vocabulary
@@ -91,12 +91,12 @@ def _non_state(letter: Letter, *, required: bool) -> Actor | None:
         if _COMPANY_LINE.match(header):
             return Actor(kind="company", name=collapse(header), evidence=letter.marked_evidence(span))
     named = _YOUR_NAMED.search(view)
-    if named is not None:
+    if named is not None and not cut_short(view, named.end("name")):
         start, end = named.start("name"), named.end("name")
         name = company_name(view[start:end], at_sentence_end=not view[end : end + 1].strip())
         return Actor(kind="company", name=name, evidence=letter.sentence_evidence(start, end))
     for line in _standalone_lines(letter):
-        if _COMPANY_LINE.match(view[line.start : line.end]):
+        if _COMPANY_LINE.match(view[line.start : line.end]) and not cut_short(view, line.end):
             return Actor(
                 kind="company",
                 name=collapse(view[line.start : line.end]),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from kg.extract import concepts
-from kg.extract.layout import Letter
+from kg.extract.layout import Letter, cut_short
 from kg.extract.recipient import COMPANY_NAME, company_name
 from kg.record import Actor
 from kg.vocab import Vocabulary
@@ -43,6 +43,8 @@ def extract(letter: Letter, vocab: Vocabulary) -> tuple[list[Actor], bool]:
                 )
             )
         for company in COMPANY_NAME.finditer(view, m.end(), end):
+            if cut_short(view, company.end()):
+                continue
             name = company_name(company.group(0), at_sentence_end=company.end() >= end)
             found.append((company.start(), Actor(kind="company", name=name, evidence=evidence)))
         actors += [actor for _, actor in sorted(found, key=lambda pair: pair[0])]

@@ -9,7 +9,7 @@ Older references carry mandate file codes between the type and the country
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kg.extract.layout import Letter
 from kg.record import Evidence, ReferenceParts
@@ -30,6 +30,8 @@ _LOOSE = re.compile(
     r"^\s*(?P<type>[A-Za-z]{2,3})\s+(?P<country>[A-Za-z]{3})\s+(?P<number>\d{1,4})\s*/\s*(?P<year>\d{4})\s*$"
 )
 _CODE_SPLIT = re.compile(r"(?<=\))\s+")
+# The years a reference can carry (the record's schema says so): "AL OTH 1/1950" is not a reference.
+FIRST_YEAR, LAST_YEAR = 1980, 2100
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class FoundReference:
     start: int
     end: int
     parts: ReferenceParts
+    # Taken only because it comes first: nothing in the text marks it as the letter's own.
+    guessed: bool = False
 
     @property
     def reference(self) -> str:
@@ -58,12 +62,21 @@ def parse_reference(value: str) -> ReferenceParts:
             f"not a communication reference: {value!r}; "
             "expected TYPE COUNTRY NUMBER/YEAR, e.g. AL OTH 70/2020"
         )
+    if not _plausible(int(m.group("number")), int(m.group("year"))):
+        raise ValueError(
+            f"not a communication reference: {value!r}; the number must be 1 or more and the year "
+            f"between {FIRST_YEAR} and {LAST_YEAR}, e.g. AL OTH 70/2020"
+        )
     return ReferenceParts(
         type=m.group("type").upper(),
         country=m.group("country").upper(),
         number=int(m.group("number")),
         year=int(m.group("year")),
     )
+
+
+def _plausible(number: int, year: int) -> bool:
+    return number >= 1 and FIRST_YEAR <= year <= LAST_YEAR
 
 
 def normalise_reference(value: str) -> str:
@@ -73,7 +86,7 @@ def normalise_reference(value: str) -> str:
 def _parts(m: re.Match[str]) -> ReferenceParts | None:
     codes = [re.sub(r"\s+", " ", c).strip() for c in _CODE_SPLIT.split(m.group("codes").strip()) if c.strip()]
     number, year = int(m.group("number")), int(m.group("year"))
-    if number < 1:
+    if not _plausible(number, year):
         return None
     return ReferenceParts(
         type=m.group("type").upper(),
@@ -120,7 +133,7 @@ def own_reference(letter: Letter) -> tuple[FoundReference, Evidence] | None:
         ):
             return ref, letter.evidence(ref.start, ref.end)
     if references:
-        ref = references[0]
+        ref = replace(references[0], guessed=True)
         letter.warn(
             f"no 'REFERENCE:' line found; took {ref.reference}, the first reference in the text, "
             "as the letter's own"

@@ -87,6 +87,18 @@ def read_only(message: str = "") -> ApiError:
     return ApiError(403, "read_only", f"{text}; {message}" if message else text)
 
 
+def unauthorized() -> ApiError:
+    """401 for a token that is not valid (no token at all is fine: the public graph answers)."""
+    return ApiError(
+        401,
+        "invalid_token",
+        "the access token is not valid: send 'Authorization: Bearer <token>' with a token from "
+        "KG_ACCESS_TOKENS, or no Authorization header to see the public graph",
+        setting="KG_ACCESS_TOKENS",
+        headers={"WWW-Authenticate": 'Bearer realm="kg"'},
+    )
+
+
 def not_found(message: str) -> ApiError:
     return ApiError(404, "not_found", message)
 
@@ -129,6 +141,28 @@ def uri_too_long(limit: int, found: int) -> ApiError:
         f"the query string is limited to {limit} bytes, this one has {found}; send long queries by "
         "POST, or raise KG_MAX_REQUEST_BYTES (kg serve --max-request-bytes)",
         setting="KG_MAX_REQUEST_BYTES",
+    )
+
+
+def headers_too_large(limit: int, found: int) -> ApiError:
+    """431: the request's headers together are too large (often a runaway cookie or a proxy loop)."""
+    return ApiError(
+        431,
+        "headers_too_large",
+        f"the request headers are limited to {limit} bytes in all, these have {found}; "
+        "send fewer or shorter headers (cookies are the usual cause)",
+    )
+
+
+def rate_limited(per_minute: int, retry_after: int) -> ApiError:
+    """429 with Retry-After: this client address sent more than its share this minute."""
+    return ApiError(
+        429,
+        "rate_limited",
+        f"this client sent more than {per_minute} requests in a minute; wait {retry_after} s and try "
+        "again (the limit is set by KG_RATE_LIMIT)",
+        setting="KG_RATE_LIMIT",
+        headers={"retry-after": str(retry_after)},
     )
 
 
@@ -199,6 +233,7 @@ _CODES = {
     404: "not_found",
     406: "not_acceptable",
     413: "payload_too_large",
+    429: "rate_limited",
 }
 
 
@@ -295,6 +330,8 @@ def openapi_errors(*statuses: int) -> dict[int | str, dict[str, object]]:
         413: "The request body is larger than KG_MAX_REQUEST_BYTES",
         414: "The query string is longer than KG_MAX_REQUEST_BYTES",
         415: "Unsupported Content-Type",
+        429: "Too many requests from this client address in a minute (KG_RATE_LIMIT); see Retry-After",
+        431: "The request headers are too large",
         500: "The query engine or the server failed",
         503: "The query ran longer than KG_QUERY_TIMEOUT and was stopped",
     }

@@ -164,6 +164,20 @@ _RESPONSES = {
     },
     **errors.openapi_errors(404, 406, 500, 503),
 }
+# The route's {rest:path} is read from the request, not a function argument, so FastAPI would leave
+# it out of the schema; declare it, so that clients (and schemathesis) know the path takes a value.
+_REST_PARAMETER = {
+    "parameters": [
+        {
+            "name": "rest",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": "The rest of the entity's IRI after the folder (an optional .ttl/.jsonld/.nt/.rdf "
+            "suffix chooses the format)",
+        }
+    ]
+}
 _DOC = (
     "Linked data: the entity whose IRI is the base IRI plus this path. RDF by Accept, by suffix "
     "(.ttl, .jsonld, .nt, .rdf) or by ?format=; text/html gives the explorer's page."
@@ -178,6 +192,7 @@ for _folder in ENTITY_FOLDERS:
         description=_DOC,
         response_class=Response,
         responses=_RESPONSES,
+        openapi_extra=_REST_PARAMETER,
     )
 router.add_api_route(
     "/vocab/{rest:path}",
@@ -187,6 +202,7 @@ router.add_api_route(
     description=f"The term whose IRI is {VOCAB_NS} plus the rest of this path. " + _DOC,
     response_class=Response,
     responses=_RESPONSES,
+    openapi_extra=_REST_PARAMETER,
 )
 for _path in ("/ontology", *(f"/ontology{suffix}" for suffix in SUFFIXES)):
     router.add_api_route(

@@ -13,9 +13,21 @@ from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kg.server.errors import ApiError, error_body, internal_error, payload_too_large, uri_too_long
+from kg.server.errors import (
+    ApiError,
+    error_body,
+    headers_too_large,
+    internal_error,
+    payload_too_large,
+    uri_too_long,
+)
 
 log = logging.getLogger("kg.server")
+
+# Headers are bounded on their own: uvicorn lets the request line and headers together grow to
+# KG_MAX_REQUEST_BYTES (so a long GET query reaches kg's 414), which alone would accept a megabyte
+# of headers. Browsers send a few KiB; nginx's default allowance is 32 KiB.
+MAX_HEADER_BYTES = 32 * 1024
 
 SECURITY_HEADERS: Mapping[str, str] = {
     "x-content-type-options": "nosniff",
@@ -36,7 +48,7 @@ async def send_error(send: Send, error: ApiError) -> None:
         (b"content-length", str(len(body)).encode()),
         *((k.lower().encode(), v.encode()) for k, v in error.headers.items()),
     ]
-    if error.status in (413, 414):
+    if error.status in (413, 414, 431):
         headers.append((b"connection", b"close"))  # the unread body must not be taken for a next request
     await send({"type": "http.response.start", "status": error.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -51,15 +63,20 @@ class _BodyTooLarge(Exception):
 
 class RequestLimits:
     """413 for a body over ``max_bytes`` (by Content-Length, or counted while streaming), 414 for a
-    query string over ``max_bytes``."""
+    query string over ``max_bytes``, 431 for headers over ``max_header_bytes`` in all."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_header_bytes: int = MAX_HEADER_BYTES) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_header_bytes = max_header_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        header_bytes = sum(len(name) + len(value) + 4 for name, value in scope.get("headers", []))
+        if header_bytes > self.max_header_bytes:
+            await send_error(send, headers_too_large(self.max_header_bytes, header_bytes))
             return
         query_string = scope.get("query_string", b"")
         if len(query_string) > self.max_bytes:

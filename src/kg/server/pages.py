@@ -81,7 +81,11 @@ async def search_page(request: Request, q: str = "") -> Response:
     return templates.TemplateResponse(request, "search.html", {"nav": "home", "q": q, "hits": hits})
 
 
-@router.get("/api/search", summary="Entities whose names contain the text, best matches first (at most 20)")
+@router.get(
+    "/api/search",
+    summary="Entities whose names contain the text, best matches first (at most 20)",
+    responses=errors.openapi_errors(500, 503),
+)
 async def search_api(request: Request, q: str = "") -> JSONResponse:
     with _answering(request):
         hits = await home.search(get_pool(request), q, _base_iri(request))
@@ -119,7 +123,11 @@ async def query_editor(request: Request) -> Response:
     return templates.TemplateResponse(request, "query.html", context, status_code=status)
 
 
-@router.get("/api/canned/{name}", summary="A canned query's text with the given parameter values bound")
+@router.get(
+    "/api/canned/{name}",
+    summary="A canned query's text with the given parameter values bound",
+    responses=errors.openapi_errors(400, 404),
+)
 async def canned_text(request: Request, name: str) -> JSONResponse:
     query = querypage.canned_queries().get(name)
     if query is None:
@@ -142,7 +150,11 @@ async def static_file(name: str) -> Response:
     return FileResponse(path, media_type=media_type, headers={"Cache-Control": "public, max-age=300"})
 
 
-@router.get("/resource", summary="Any IRI in the graph: its page for browsers, its RDF for programs")
+@router.get(
+    "/resource",
+    summary="Any IRI in the graph: its page for browsers, its RDF for programs",
+    responses=errors.openapi_errors(400, 404, 406, 500, 503),
+)
 async def resource(request: Request, iri: str = "") -> Response:
     """IRIs with no path of their own under this server (ontology terms, other vocabularies)."""
     if not iri:

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 
 from kg.errors import NotFound
 from kg.paths import (
+    DEFAULT_MAX_DEGREE,
     PathError,
     PathResult,
     Row,
@@ -42,7 +43,9 @@ router = APIRouter(tags=["paths"])
     "every simple path with `mode=all`. Each path has nodes, edges with the evidence of each hop, and a "
     "sentence. `relation` (repeatable) limits the properties followed; `inferred=false` follows only facts "
     "letters state. `next_offset` pages through the rest; `complete` is false when a bound stopped "
-    "the search.",
+    "the search. Hubs (vocabulary concepts such as an issue or a mandate, and any node with more than "
+    "`max_degree` neighbour facts, such as a State named by thousands of letters) end paths but are not "
+    "crossed; they are listed in `hubs`. `max_degree=0` crosses everything (slow on a large graph).",
     response_class=Response,
     responses={
         200: {"description": "The paths", "content": {"application/json": {}}},
@@ -60,6 +63,7 @@ async def paths(
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     relation: Annotated[list[str] | None, Query()] = None,
     inferred: bool = True,
+    max_degree: Annotated[int, Query(ge=0, le=1_000_000)] = DEFAULT_MAX_DEGREE,
 ) -> Response:
     if not to and not to_type:
         raise errors.invalid_parameter(
@@ -76,6 +80,7 @@ async def paths(
         offset=offset,
         relations=relation or None,
         inferred=inferred,
+        max_degree=max_degree,
     )
     body = {
         "source": source_iri,
@@ -84,6 +89,7 @@ async def paths(
         "explored": result.explored,
         "total": result.total,
         "next_offset": result.next_offset(offset, limit),
+        "hubs": result.hubs,
     }
     return Response(
         json.dumps(body, ensure_ascii=False).encode("utf-8"),
@@ -128,6 +134,7 @@ async def search(
     offset: int = 0,
     relations: list[str] | None = None,
     inferred: bool = True,
+    max_degree: int = DEFAULT_MAX_DEGREE,
 ) -> tuple[str, PathResult, bool]:
     """(source IRI, paths, complete) through the app's pool; failures as the app's errors (ApiError)."""
     run = PoolRunner(request)
@@ -146,6 +153,7 @@ async def search(
             offset=offset,
             time_budget_s=run.settings.query_timeout_s,
             include_inferred=inferred,
+            max_degree=max_degree,
         )
     except NotFound as exc:
         raise errors.not_found(str(exc)) from exc

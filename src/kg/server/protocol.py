@@ -42,6 +42,7 @@ _DATASET_PARAMETERS = [
         ("named-graph-uri", "A named graph the query may reach (repeatable); overrides FROM NAMED."),
     )
 ]
+_EXAMPLE_QUERY = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10"
 _FORMAT_PARAMETER = {
     "name": "format",
     "in": "query",
@@ -117,7 +118,13 @@ def _utf8(body: bytes, what: str) -> str:
     responses=_RESULTS,
     openapi_extra={
         "parameters": [
-            {"name": "query", "in": "query", "required": False, "schema": {"type": "string"}},
+            {
+                "name": "query",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "example": _EXAMPLE_QUERY,
+            },
             *_DATASET_PARAMETERS,
             _FORMAT_PARAMETER,
         ]
@@ -158,14 +165,14 @@ async def sparql_get(request: Request) -> Response:
                         "type": "object",
                         "required": ["query"],
                         "properties": {
-                            "query": {"type": "string"},
+                            "query": {"type": "string", "example": _EXAMPLE_QUERY},
                             "default-graph-uri": {"type": "array", "items": {"type": "string"}},
                             "named-graph-uri": {"type": "array", "items": {"type": "string"}},
                             "format": {"type": "string"},
                         },
                     }
                 },
-                DIRECT: {"schema": {"type": "string"}},
+                DIRECT: {"schema": {"type": "string"}, "example": _EXAMPLE_QUERY},
             },
         },
     },
