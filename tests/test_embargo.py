@@ -410,3 +410,32 @@ def test_a_running_server_follows_what_a_writer_publishes(tmp_path: Path, kg_ser
         ingest(data, marked_record(DATED_REF, MARKERS[1], published=dt.date(2099, 6, 1)))
         assert count_communications(base) == before + 1
         assert not leaks(sparql(base, QUERIES["labels aggregated"]).text)
+
+
+def test_the_operator_lists_lifts_and_sets_embargoes(tmp_path: Path) -> None:
+    data = build_store(tmp_path, [])
+    ingest(data, marked_record(DATED_REF, MARKERS[1], published=dt.date(2099, 6, 1)))
+
+    def public_export() -> str:
+        result = runner.invoke(app, ["export", "--format", "nquads", "--data-dir", str(data)])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    listed = runner.invoke(app, ["embargo", "--data-dir", str(data)])
+    assert listed.exit_code == 0
+    assert f"{DATED_REF}  until 2099-06-01" in listed.output and "set by the letter" in listed.output
+    assert not leaks(public_export())
+    lifted = runner.invoke(app, ["embargo", "lift", DATED_REF, "--data-dir", str(data)])
+    assert lifted.exit_code == 0, lifted.output
+    assert DATED_REF not in runner.invoke(app, ["embargo", "--data-dir", str(data)]).output
+    assert MARKERS[1] in public_export()
+    again = runner.invoke(
+        app, ["embargo", "set", DATED_REF, "--until", "2098-01-01", "--data-dir", str(data)]
+    )
+    assert again.exit_code == 0, again.output
+    assert "set by the operator" in runner.invoke(app, ["embargo", "--data-dir", str(data)]).output
+    assert not leaks(public_export())
+    unknown = runner.invoke(app, ["embargo", "lift", "AL OTH 1/1999", "--data-dir", str(data)])
+    assert unknown.exit_code == 2 and "not in the store" in unknown.output
+    bad = runner.invoke(app, ["embargo", "set", DATED_REF, "--until", "soon", "--data-dir", str(data)])
+    assert bad.exit_code == 2 and "an embargo end must be a date" in bad.output

@@ -81,7 +81,7 @@ def parse_embargo(text: str) -> dt.datetime:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise ValueError(
-            f"--embargo-until must be a date such as 2026-12-01 or a time such as 2026-12-01T09:00:00Z, "
+            f"an embargo end must be a date such as 2026-12-01 or a time such as 2026-12-01T09:00:00Z, "
             f"got {text!r}"
         ) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
@@ -111,6 +111,44 @@ def embargo_ends(store: ox.Store) -> dict[str, dt.datetime]:
     for quad in store.quads_for_pattern(None, ox.NamedNode(EMBARGOED_UNTIL), None, register):
         ends[str(quad.subject.value)] = parse_embargo(str(quad.object.value))
     return ends
+
+
+@dataclass(frozen=True)
+class Embargo:
+    graph: str
+    reference: str
+    until: dt.datetime
+    set_by: str  # "operator" (kg ingest --embargo-until, kg embargo) or "letter" (its publication date)
+
+
+def embargoes(store: EmbeddedStore, *, now: dt.datetime | None = None) -> list[Embargo]:
+    """Documents hidden from the public now, soonest release first."""
+    moment = now or utcnow()
+    raw = store.raw
+    register = {
+        str(q.subject.value) for q in raw.quads_for_pattern(None, ox.NamedNode(EMBARGOED_UNTIL), None, None)
+    }
+    found = []
+    for graph, until in embargo_ends(raw).items():
+        if until <= moment:
+            continue
+        reference = next(
+            (
+                str(q.object.value)
+                for q in raw.quads_for_pattern(
+                    None, ox.NamedNode(ONTOLOGY_NS + "reference"), None, ox.NamedNode(graph)
+                )
+            ),
+            graph.rsplit("/", 1)[-1],
+        )
+        found.append(Embargo(graph, reference, until, "operator" if graph in register else "letter"))
+    return sorted(found, key=lambda e: (e.until, e.reference))
+
+
+def set_embargo(store: EmbeddedStore, graph_iri: str, until: dt.datetime) -> None:
+    """Record the operator's embargo for one stored document (a past time lifts it early)."""
+    clear = f"DELETE WHERE {{ GRAPH <{EMBARGO_GRAPH}> {{ <{graph_iri}> <{EMBARGOED_UNTIL}> ?until }} }}"
+    store.replace_graphs({}, extra=[embargo_quad(graph_iri, until)], before=[clear])
 
 
 # -- writing snapshots --------------------------------------------------------------------------

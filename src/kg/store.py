@@ -80,6 +80,11 @@ class EmbeddedStore:
                 "using it, stop that process or point --data-dir / KG_DATA_DIR elsewhere."
             ) from exc
 
+    @property
+    def raw(self) -> ox.Store:
+        """The pyoxigraph store, for the few modules that read quads directly (kg.publish)."""
+        return self._store
+
     @classmethod
     def read_only(cls, path: Path) -> EmbeddedStore:
         """A published snapshot, opened for reading (snapshots are never written after publication)."""
