@@ -28,6 +28,10 @@ COMMANDS = [
     "remove",
     "reason",
     "demo",
+    "dump",
+    "restore",
+    "embargo set",
+    "embargo lift",
 ]
 
 
@@ -37,7 +41,7 @@ def kg(*args: str, input: str | None = None):
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_an_example(command):
-    result = kg(command, "--help")
+    result = kg(*command.split(), "--help")
     assert result.exit_code == 0
     assert "Example: kg " in result.output
 

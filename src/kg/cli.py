@@ -123,8 +123,10 @@ def _writing(settings: Settings):  # noqa: ANN202 - the store type is imported l
     try:
         yield store
     finally:
-        publish_snapshots(settings, store=store)
-        del store
+        try:
+            publish_snapshots(settings, store=store)
+        finally:
+            store.close()  # an exception's traceback may keep this object alive: release the lock now
 
 
 def _write(data: bytes | str) -> None:
@@ -215,7 +217,7 @@ def ingest(
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
-    with _errors(), (_open_store(settings) if dry_run else _writing(settings)) as store:
+    with _errors(), _open_store(settings) if dry_run else _writing(settings) as store:
         total = sum(1 for _ in iter_inputs(paths))
         with Progress(
             TextColumn("[bold]ingest"),
@@ -246,7 +248,7 @@ def ingest(
     for r in results:
         style = {"rejected": "red", "failed": "red", "unchanged": "dim"}.get(r.status, "green")
         violations = [i for i in (r.report.results if r.report else []) if i.severity == "Violation"]
-        problem = r.error or ""
+        problem = (r.error or "").split("\n", 1)[0]
         if violations:
             problem += f" ({len(violations)} violation(s): {violations[0].message})"
         table.add_row(
@@ -258,6 +260,9 @@ def ingest(
             problem,
         )
     out.print(table)
+    for r in results:  # a refused replacement explains itself over several lines: what differs
+        if r.error and "\n" in r.error:
+            out.print(r.error, markup=False, highlight=False)
     if verbose:
         for r in results:
             for warning in r.warnings:
@@ -569,7 +574,7 @@ def reason(
     from kg.vocab import vocabulary_graph
 
     settings = _settings(data_dir)
-    with _errors(), (_writing(settings) if recompute else _open_store(settings)) as store:
+    with _errors(), _writing(settings) if recompute else _open_store(settings) as store:
         if recompute:
             _recompute_inferred(store)
         else:
@@ -926,6 +931,82 @@ def paths(
     )
 
 
+embargo_app = typer.Typer(
+    name="embargo",
+    help="Which letters are hidden from the public until their publication date, and changing that.",
+    no_args_is_help=False,
+)
+app.add_typer(embargo_app, name="embargo")
+
+
+@embargo_app.callback(invoke_without_command=True)
+def embargo_list(ctx: typer.Context, data_dir: DataDirOption = None) -> None:
+    """List the letters under embargo now, soonest release first.
+
+    Example: kg embargo --data-dir ./data
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from kg.publish import embargoes
+
+    settings = _settings(data_dir)
+    with _errors(), _open_store(settings) as store:
+        found = embargoes(store)
+    for e in found:
+        out.print(f"{e.reference}  until {e.until.isoformat()}  (set by the {e.set_by})", highlight=False)
+    err.print(f"{len(found)} letter(s) under embargo; anonymous users of kg serve do not see them")
+
+
+def _embargo_change(reference: str, until: str, data_dir: Path | None, base_iri: str | None) -> str:
+    from kg import iris
+    from kg.errors import NotFound
+    from kg.publish import parse_embargo, set_embargo
+
+    settings = _settings(data_dir, base_iri)
+    try:
+        moment = parse_embargo(until)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    with _errors(), _writing(settings) as store:
+        graph = iris.document_graph_iri(settings.base_iri, reference)
+        if not store.has_graph(graph):
+            raise NotFound(f"{reference} is not in the store (looked for graph <{graph}>)")
+        set_embargo(store, graph, moment)
+    return moment.isoformat()
+
+
+@embargo_app.command("set")
+def embargo_set(
+    reference: Annotated[str, typer.Argument(help="The communication's reference, e.g. 'AL OTH 70/2020'.")],
+    until: Annotated[str, typer.Option("--until", metavar="DATE", help="2026-12-01 or an ISO 8601 time.")],
+    data_dir: DataDirOption = None,
+    base_iri: BaseIriOption = None,
+) -> None:
+    """Hide a stored letter from anonymous users until DATE (overrides the letter's own date).
+
+    Example: kg embargo set "AL OTH 70/2020" --until 2026-12-01
+    """
+    moment = _embargo_change(reference, until, data_dir, base_iri)
+    out.print(f"{reference}: hidden from the public until {moment}", highlight=False)
+
+
+@embargo_app.command("lift")
+def embargo_lift(
+    reference: Annotated[str, typer.Argument(help="The communication's reference, e.g. 'AL OTH 70/2020'.")],
+    data_dir: DataDirOption = None,
+    base_iri: BaseIriOption = None,
+) -> None:
+    """Publish a stored letter now, whatever its own publication date says.
+
+    Example: kg embargo lift "AL OTH 70/2020"
+    """
+    from kg.publish import utcnow
+
+    _embargo_change(reference, utcnow().isoformat(timespec="seconds"), data_dir, base_iri)
+    out.print(f"{reference}: public now (served by kg serve without a restart)", highlight=False)
+
+
 link_app = typer.Typer(no_args_is_help=False, rich_markup_mode=None)
 app.add_typer(link_app, name="link")
 
@@ -979,7 +1060,7 @@ def link(
     from kg.linking.reconcile import cache_dir
 
     settings = _settings(data_dir)
-    with _errors(), (_open_store(settings) if review else _writing(settings)) as store:
+    with _errors(), _open_store(settings) if review else _writing(settings) as store:
         if review:
             waiting = [d for d in read_decisions(store) if d.status == "review"]
             for d in waiting:

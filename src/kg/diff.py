@@ -73,11 +73,13 @@ def _triples(source: TripleSource) -> list[tuple[Term, Term, Term]]:
     scratch = ox.Store()
     default = ox.DefaultGraph()
     for item in source:
-        if isinstance(item, ox.Quad | ox.Triple):
-            s, p, o = item.subject, item.predicate, item.object
-        else:
-            s, p, o = item[0], item[1], item[2]
-        scratch.add(ox.Quad(_term(s), _term(p), _term(o), default))  # type: ignore[arg-type]
+        terms: tuple[Any, Any, Any] = (
+            (item.subject, item.predicate, item.object)
+            if isinstance(item, ox.Quad | ox.Triple)
+            else (item[0], item[1], item[2])
+        )
+        s, p, o = (_term(t) for t in terms)
+        scratch.add(ox.Quad(s, p, o, default))  # type: ignore[arg-type]
     return [(q.subject, q.predicate, q.object) for q in scratch]  # type: ignore[misc]
 
 

@@ -134,7 +134,7 @@ def ingest_record(
         stored = list(store.graph_triples(graph_iri))
         raise DocumentConflict(
             f"{source}: {doc.reference} is already in the store with different content:\n"
-            f"{describe_difference(stored, doc.graph)}\n"
+            f"{describe_difference(stored, doc.graph, prefixes={'data': settings.base_iri})}\n"
             "Use --replace to swap the stored document for this one, or kg remove it first."
         )
     if dry_run:

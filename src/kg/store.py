@@ -101,8 +101,14 @@ class EmbeddedStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        """Leaving a ``with`` block flushes; the store closes with its last reference (RocksDB lock)."""
-        self.flush()
+        """Leaving a ``with`` block flushes and closes, even while an exception still holds this object."""
+        self.close()
+
+    def close(self) -> None:
+        """Release the store (and its RocksDB lock) now; the object cannot be used afterwards."""
+        if "_store" in self.__dict__:
+            self.flush()
+            del self._store
 
     # -- writing --------------------------------------------------------------------------
 

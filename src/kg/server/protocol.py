@@ -51,12 +51,38 @@ _FORMAT_PARAMETER = {
     "description": "Overrides Accept: json, xml, csv, tsv (SELECT/ASK); turtle, ntriples, jsonld, rdfxml "
     "(CONSTRUCT/DESCRIBE); or a media type.",
 }
+_SPARQL_JSON_SCHEMA = {
+    "type": "object",
+    "required": ["head"],
+    "properties": {
+        "head": {"type": "object"},
+        "results": {
+            "type": "object",
+            "required": ["bindings"],
+            "properties": {"bindings": {"type": "array", "items": {"type": "object"}}},
+        },
+        "boolean": {"type": "boolean"},
+    },
+}
+
+
+def _result_schema(media_type: str) -> dict[str, object]:
+    """JSON answers are documents (SPARQL JSON results, JSON-LD), every other format is text."""
+    if media_type == "application/sparql-results+json":
+        return _SPARQL_JSON_SCHEMA
+    if media_type.endswith("json"):
+        return {"type": ["object", "array"]}
+    return {"type": "string"}
+
+
 _RESULTS = {
     200: {
         "description": "Results: SPARQL JSON (default), XML, CSV or TSV for SELECT/ASK; Turtle (default), "
         "N-Triples, JSON-LD or RDF/XML for CONSTRUCT/DESCRIBE. KG-Results-Truncated: N is set when "
         "the answer was cut at N rows (KG_MAX_RESULTS).",
-        "content": {f.media_type: {"schema": {"type": "string"}} for f in (*SOLUTION_OFFERS, *GRAPH_OFFERS)},
+        "content": {
+            f.media_type: {"schema": _result_schema(f.media_type)} for f in (*SOLUTION_OFFERS, *GRAPH_OFFERS)
+        },
     },
     **errors.openapi_errors(400, 403, 406, 413, 414, 415, 500, 503),
 }
@@ -172,7 +198,7 @@ async def sparql_get(request: Request) -> Response:
                         },
                     }
                 },
-                DIRECT: {"schema": {"type": "string"}, "example": _EXAMPLE_QUERY},
+                DIRECT: {"schema": {"type": "string"}},
             },
         },
     },
