@@ -218,6 +218,17 @@ def test_default_graph_uri_restricts_the_default_graph(client):
     assert [r["reference"]["value"] for r in response.json()["results"]["bindings"]] == ["UA GBR 3/2019"]
 
 
+def test_from_in_the_query_sets_the_default_graph(client):
+    """Without protocol parameters the default graph is every graph, unless the query says FROM."""
+    graph = "https://w3id.org/kg-spcomm/data/graph/ua-gbr-3-2019"
+    response = send(client, "get", SELECT.replace("WHERE", f"FROM <{graph}> WHERE"))
+    assert [r["reference"]["value"] for r in response.json()["results"]["bindings"]] == ["UA GBR 3/2019"]
+    nothing = send(client, "get", SELECT.replace("WHERE", "FROM <http://example.org/no-such-graph> WHERE"))
+    assert nothing.json()["results"]["bindings"] == []
+    named = f"SELECT DISTINCT ?g FROM NAMED <{graph}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+    assert [r["g"]["value"] for r in send(client, "get", named).json()["results"]["bindings"]] == [graph]
+
+
 def test_named_graph_uri_sets_the_named_graphs(client):
     graph = "https://w3id.org/kg-spcomm/data/graph/al-oth-70-2020"
     query = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s <{KG}reference> ?r }} }}"

@@ -223,6 +223,22 @@ def _scan(text: str, allowlist: Sequence[str]) -> _Scan:
     return scan
 
 
+def has_dataset_clause(sparql: str) -> bool:
+    """Whether the query names its own dataset (FROM / FROM NAMED), escaped spellings included.
+
+    The engine must then use that dataset, not the union of all graphs it uses otherwise.
+    """
+    for text in {sparql, unescape_codepoints(sparql)}:
+        position, end = 0, len(text)
+        while position < end:
+            match = _TOKEN.match(text, position)
+            assert match is not None  # the last alternative matches any character
+            position = match.end()
+            if match.lastgroup == "word" and match.group().lower() == "from":
+                return True
+    return False
+
+
 def _where(text: str, offset: int) -> str:
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1

@@ -39,6 +39,7 @@ from typing import Any, Literal
 import pyoxigraph as ox
 
 from kg.errors import KgError, QueryError, StoreError
+from kg.sparql_guard import has_dataset_clause
 
 __all__ = ["PoolBusy", "QueryCrashed", "QueryPool", "QueryResult", "QueryTimeout", "ResultKind"]
 
@@ -111,7 +112,8 @@ def _answer(
     started = time.perf_counter()
     options: dict[str, Any]
     if default_graphs is None and named_graphs is None:
-        options = {"use_default_graph_as_union": True}
+        # The union of all graphs, unless the query names its dataset: FROM must be honoured.
+        options = {} if has_dataset_clause(sparql) else {"use_default_graph_as_union": True}
     else:  # both, always: with only one of them the query can reach other graphs (SECURITY.md)
         options = {
             "default_graph": [ox.NamedNode(iri) for iri in default_graphs or []],
