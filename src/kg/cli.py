@@ -747,13 +747,24 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    rate_limit: Annotated[
+        int | None,
+        typer.Option(
+            "--rate-limit",
+            min=0,
+            help="Requests per minute per client address, 0 for none (default: $KG_RATE_LIMIT, else 0).",
+            show_default=False,
+        ),
+    ] = None,
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log every request.")
     ] = True,
 ) -> None:
     """Serve the store: SPARQL endpoint at /sparql, canned queries at /queries, linked data, explorer.
 
-    Read-only, on 127.0.0.1 unless --host says otherwise. Every flag has a KG_* variable.
+    Read-only, on 127.0.0.1 unless --host says otherwise. Every flag has a KG_* variable; access
+    tokens that also see embargoed letters come only from KG_ACCESS_TOKENS (never a flag, which
+    other users of the machine could read in the process list).
 
     Example: kg serve --data-dir ./kg-data --port 8000 --query-timeout 10
     """
@@ -770,6 +781,7 @@ def serve(
         workers=workers,
         cors_origins=_comma_list(cors_origins),
         service_allowlist=_comma_list(service_allowlist),
+        rate_limit=rate_limit,
     )
     _serve(settings, access_log=access_log)
 
