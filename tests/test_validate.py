@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -25,11 +26,13 @@ from kg.validate import (
     exit_code,
     format_report,
     validate_document,
+    validate_documents,
     validate_file,
     validate_graph,
     validate_vocabularies,
 )
-from kg.vocab import Vocabulary, vocabulary_graph
+from kg.vocab import Vocabulary, load_vocabulary, vocabulary_graph
+from support import synthetic_record
 
 HERE = Path(__file__).resolve().parent / "shapes"
 BASE = "https://w3id.org/kg-spcomm/data/"
@@ -249,3 +252,27 @@ def test_unreadable_files_are_bad_input(tmp_path, name, content) -> None:
     path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError, match=str(path)):
         validate_file(path)
+
+
+def test_cost_per_document_does_not_grow_with_the_batch() -> None:
+    """Each document is checked against its own data only: ten times the documents, ten times the
+    work (CPU time, so other processes on the machine do not count), and far below pySHACL's ~15 ms."""
+    vocab = load_vocabulary()
+    docs = [
+        record_to_graph(
+            synthetic_record(f"AL OTH {i}/2024", company=f"Fictional Company {i}"), base=BASE, vocab=vocab
+        )
+        for i in range(1, 221)
+    ]
+    validate_documents(docs[:5], vocab=vocab)  # shapes compiled, vocabulary parsed
+
+    def cpu_ms_per_doc(batch: list[DocumentGraph]) -> float:
+        start = time.process_time()
+        reports = validate_documents(batch, vocab=vocab)
+        assert len(reports) == len(batch) and all(r.conforms for r in reports)
+        return (time.process_time() - start) * 1000 / len(batch)
+
+    small = min(cpu_ms_per_doc(docs[:20]) for _ in range(3))
+    large = cpu_ms_per_doc(docs[20:])
+    assert large < 8, f"{large:.2f} ms of CPU per document"
+    assert large < 2 * small + 0.5, f"{large:.2f} ms per document in a batch of 200, {small:.2f} in 20"

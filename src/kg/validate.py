@@ -201,7 +201,7 @@ class _ShapeSet:
         self.fallback = _PyShacl(rest) if rest is not None else None
         self._reference: _PyShacl | None = None
         self._lock = threading.Lock()
-        self._path_texts: dict[Node, str | None] = {}
+        self._path_texts: dict[Node | None, str | None] = {}
 
     def _parse(self) -> Graph:
         graph = Graph()
@@ -272,12 +272,12 @@ class _Context:
         found: list[tuple[Node, Node, Node]] = []
         seen: set[Node] = set()
         for s, by_p in index.spo.items():
-            if s not in seen and isinstance(s, URIRef):
+            if isinstance(s, URIRef) and s not in seen:
                 seen.add(s)
                 found.extend(self._facts(s))
             for objects in by_p.values():
                 for o in objects:
-                    if o not in seen and isinstance(o, URIRef):
+                    if isinstance(o, URIRef) and o not in seen:
                         seen.add(o)
                         found.extend(self._facts(o))
         return found
@@ -379,11 +379,19 @@ def validate_documents(
 
     Each document is checked against its own triples and vocabulary context only, so the
     cost per document does not grow with the batch or the store; the batch shares the
-    vocabulary look-ups. Raises ``kg.errors.InputError`` as ``validate_graph`` does.
+    vocabulary look-ups. Raises ``kg.errors.InputError`` as ``validate_graph`` does, naming
+    the document (its reference and graph IRI), for the first document that cannot be
+    evaluated; the documents before it were checked, those after it were not.
     """
     context = _Context(vocab if vocab is not None else load_vocabulary())
     shapes = _document_shapes()
-    return [_validate(doc.graph, context, shapes) for doc in docs]
+    reports = []
+    for doc in docs:
+        try:
+            reports.append(_validate(doc.graph, context, shapes))
+        except InputError as exc:
+            raise InputError(f"{doc.reference} ({doc.graph_iri}): {exc}") from exc
+    return reports
 
 
 def validate_graph(graph: Graph, *, vocab: Vocabulary | None = None) -> ValidationReport:
@@ -503,7 +511,7 @@ def _sorted_report(issues: list[ValidationIssue]) -> ValidationReport:
 def _compiled_issue(result: Result, index: Index, shapes: _ShapeSet) -> ValidationIssue:
     focus, value = result.focus, result.value
     return ValidationIssue(
-        severity=_SEVERITIES.get(result.severity, "Violation"),
+        severity=_SEVERITIES.get(result.severity, "Violation"),  # type: ignore[arg-type]
         focus=str(focus),
         path=shapes.path_text(result.path),
         message=result.message or "(no message)",
@@ -520,7 +528,7 @@ def _issue(report: Graph, result: Node, data: Graph) -> ValidationIssue:
     value = report.value(result, SH.value)
     shape = report.value(result, SH.sourceShape)
     messages = sorted(str(m) for m in report.objects(result, SH.resultMessage))
-    severity = _SEVERITIES.get(report.value(result, SH.resultSeverity), "Violation")  # type: ignore[arg-type]
+    severity: Severity = _SEVERITIES.get(report.value(result, SH.resultSeverity), "Violation")  # type: ignore[arg-type]
     return ValidationIssue(
         severity=severity,
         focus=_term(focus) or "",
