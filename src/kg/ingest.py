@@ -148,7 +148,8 @@ def ingest_record(
     extra, before = [], []
     if embargo_until is not None:
         extra.append(embargo_quad(graph_iri, embargo_until))
-        before.append(_clear_embargo(graph_iri))
+        if stored_digest is not None:  # a new document has no entry to clear (kg remove clears it)
+            before.append(_clear_embargo(graph_iri))
     store.replace_graphs(
         {graph_iri: quads, inferred_graph_iri(graph_iri): inferred}, extra=extra, before=before
     )

@@ -127,13 +127,22 @@ class EmbeddedStore:
         transaction (kg uses them to clear an embargo entry). Returns the number of quads written.
         """
         quads = [q for group in graphs.values() for q in group] + list(extra)
+        names = ", ".join(f"<{g}>" for g in graphs)
+        if quads and not before and not any(self.has_graph(iri) for iri in graphs):
+            # Nothing to drop (a new document): Store.extend is one transaction as well, and
+            # skips writing and parsing the update's text.
+            try:
+                self._store.extend(quads)
+            except OSError as exc:
+                raise StoreError(f"writing graphs {names} failed: {exc}") from exc
+            return len(quads)
         parts = [*before, *(f"DROP SILENT GRAPH <{iri}>" for iri in graphs)]
         if quads:
             parts.append("INSERT DATA {\n" + _quads_block(quads) + "\n}")
         try:
             self._store.update(" ;\n".join(parts))
         except (OSError, SyntaxError) as exc:
-            raise StoreError(f"writing graphs {', '.join(f'<{g}>' for g in graphs)} failed: {exc}") from exc
+            raise StoreError(f"writing graphs {names} failed: {exc}") from exc
         return len(quads)
 
     def backup(self, target: Path) -> None:
