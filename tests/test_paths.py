@@ -257,14 +257,16 @@ def test_vocabulary_concepts_end_paths_but_are_not_crossed(run: Any) -> None:
     # Li-Ning to the other letter's allegations. Such paths come back only when asked.
     assert wg_business in _crossed(crossing)
     assert wg_business not in _crossed(default)
-    assert wg_business in default.hubs
     for path in default.paths:
         for node in path.nodes[1:-1]:
             assert not set(node.types) & CONCEPT_TYPES, f"{path.sentence} crosses {node.label}"
     assert default.total < crossing.total
-    # Concepts can still be targets.
+    # Concepts can still be targets, by IRI or by type; they are then reported as hubs on the way.
     mandates = find_paths(run, LI_NING, targets={wg_business}, max_hops=2)
     assert [[n.iri for n in p.nodes] for p in mandates.paths] == [[LI_NING, COMM, wg_business]]
+    norms = find_paths(run, LI_NING, target_types={KG + "Norm"}, max_hops=4, mode="all", limit=10_000)
+    assert wg_business in norms.hubs
+    assert norms.paths and not any(set(n.types) & CONCEPT_TYPES for p in norms.paths for n in p.nodes[1:-1])
 
 
 def test_nodes_above_max_degree_are_hubs(run: Any) -> None:

@@ -856,6 +856,15 @@ def paths(
     ] = True,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Paths to show.")] = 50,
     offset: Annotated[int, typer.Option("--offset", min=0, help="Paths to skip (paging).")] = 0,
+    max_degree: Annotated[
+        int,
+        typer.Option(
+            "--max-degree",
+            min=0,
+            help="A node with more facts than this (a State in thousands of letters) ends a path but is not "
+            "crossed; 0 crosses everything.",
+        ),
+    ] = 100,
     fmt: Annotated[PathsFormat, typer.Option("--format", "-f", help="Output format.")] = PathsFormat.text,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -903,6 +912,7 @@ def paths(
             limit=limit,
             offset=offset,
             include_inferred=inferred,
+            max_degree=max_degree,
         )
     if fmt is PathsFormat.json:
         _write(
@@ -914,6 +924,7 @@ def paths(
                     "explored": result.explored,
                     "total": result.total,
                     "next_offset": result.next_offset(offset, limit),
+                    "hubs": list(result.hubs),
                 },
                 ensure_ascii=False,
                 indent=1,
@@ -939,6 +950,7 @@ def paths(
     err.print(
         f"{result.total} path(s), showing {shown}; {result.explored} node(s) explored"
         + ("" if result.complete else "; INCOMPLETE: a time or size bound stopped the search")
+        + (f"; {len(result.hubs)} hub(s) not crossed (--max-degree 0 crosses them)" if result.hubs else "")
         + (f"; next page: --offset {more}" if more is not None else "")
     )
 

@@ -103,6 +103,7 @@ class PathsView:
     paths: list[PathView] = field(default_factory=list)
     total: int = 0
     complete: bool = True
+    hubs: list[tuple[str, str]] = field(default_factory=list)  # (page URL, short name) of nodes not crossed
     api_url: str | None = None
     urls_json: str = "{}"
     next_url: str | None = None
@@ -192,6 +193,9 @@ async def paths_page(request: Request) -> Response:
                 inferred=form.inferred,
             )
             view.source, view.total, view.complete = source, result.total, complete
+            view.hubs = [
+                (entity_url(h, base_iri), h.rstrip("/").rsplit("/", 1)[-1]) for h in result.hubs[:12]
+            ]
             view.paths = [_path_view(p, base_iri) for p in result.paths]
             urls: dict[str, dict[str, str]] = {
                 e.document: {"url": entity_url(e.document, base_iri)}
