@@ -30,7 +30,7 @@ class Settings:
 
     @property
     def snapshots_dir(self) -> Path:
-        """Read-only copies the server answers from: a full one, and a public one without embargoed letters."""
+        """Read-only copies the server answers from: a full one, and a public one without embargoes."""
         return self.data_dir / "snapshots"
 
     @classmethod
