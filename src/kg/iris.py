@@ -7,6 +7,7 @@ people, allegations) live under the configurable base IRI.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -18,9 +19,21 @@ _CHR_NUMBER = re.compile(r"^(19[4-9]\d|200[0-6])/(\d{1,3})(?:\s*([A-Z]))?$")
 
 
 def slug(text: str) -> str:
-    """A lowercase, ASCII, hyphenated key; stable across runs and platforms."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-") or "unnamed"
+    """A lowercase, ASCII, hyphenated key; stable across runs and platforms.
+
+    Case, accents, spacing and punctuation do not count ("Société Générale" and "societe
+    generale" are one company). Letters that have no ASCII form (李宁, Иванов) would all
+    fold to nothing, so a text holding any gets a digest of its wording appended: two
+    companies named in Chinese never share an IRI.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = decomposed.encode("ascii", "ignore").decode("ascii")
+    key = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    if any(ch.isalnum() and not ch.isascii() for ch in decomposed):
+        wording = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+        digest = hashlib.sha256(wording.encode("utf-8")).hexdigest()[:12]
+        key = f"{key}-{digest}" if key else digest
+    return key or "unnamed"
 
 
 def normalise_reference(reference: str) -> str:
@@ -90,7 +103,8 @@ def resolution_symbol(number: str) -> str | None:
     if match := _HRC_NUMBER.match(number):
         return f"A/HRC/RES/{int(match.group(1))}/{int(match.group(2))}"
     if match := _CHR_NUMBER.match(number):
-        return f"E/CN.4/RES/{match.group(1)}/{int(match.group(2))}"
+        part = f" {match.group(3)}" if match.group(3) else ""
+        return f"E/CN.4/RES/{match.group(1)}/{int(match.group(2))}{part}"
     return None
 
 
@@ -104,9 +118,10 @@ def symbol_iri(symbol: str) -> str:
     match = re.match(r"^A/HRC/RES/(\d+)/(\d+)$", symbol.strip())
     if match:
         return f"{VOCAB_NS}resolution/hrc-{int(match.group(1))}-{int(match.group(2))}"
-    match = re.match(r"^E/CN\.4/RES/(\d{4})/(\d+)$", symbol.strip())
+    match = re.match(r"^E/CN\.4/RES/(\d{4})/(\d+)(?:\s*([A-Z]))?$", symbol.strip())
     if match:
-        return f"{VOCAB_NS}resolution/chr-{match.group(1)}-{int(match.group(2))}"
+        part = f"-{match.group(3).lower()}" if match.group(3) else ""
+        return f"{VOCAB_NS}resolution/chr-{match.group(1)}-{int(match.group(2))}{part}"
     return f"{VOCAB_NS}document/{slug(symbol)}"
 
 

@@ -8,6 +8,7 @@ the same record always gives the same triples.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -175,6 +176,28 @@ class _Builder:
         if r.also_sent_to_other_companies:
             self.add(c, KG.alsoSentToOtherCompanies, Literal(True))
 
+    def unnamed(self, actor: Actor, allegation: URIRef, role: str) -> URIRef:
+        """A node for an actor the letter does not name, so the allegation keeps it.
+
+        An unnamed implicated actor of the recipient's kind is the recipient ("your company"):
+        it gets the recipient's node. Any other gets a node local to the allegation. Found by
+        the round-trip fuzzer: such actors had no node and were dropped from the graph.
+        """
+        r = self.record.recipient
+        if (
+            role == "implicated"
+            and r is not None
+            and r.kind == actor.kind
+            and actor.country in (None, r.country)
+        ):
+            return self.actor(r) or URIRef(f"{self.comm}/recipient")
+        node = URIRef(f"{allegation}/{role}/{actor.kind}")
+        self.add(node, RDF.type, _ACTOR_CLASSES[actor.kind])
+        self.add(node, RDFS.comment, Literal("not named in the source text"))
+        if actor.country:
+            self.add(node, KG.countryOf, URIRef(iris.state_iri(actor.country)))
+        return node
+
     # -- mandates, resolutions, signatures ------------------------------------------------
 
     def resolution(self, number: str) -> URIRef | None:
@@ -280,17 +303,20 @@ class _Builder:
                 self.add(node, RDFS.label, Literal(policy.label))
                 self.add(a, KG.underPolicy, node)
             for actor in allegation.perpetrators:
-                if (node := self.actor(actor)) is not None:
-                    self.add(a, KG.allegedPerpetrator, node)
+                self.add(a, KG.allegedPerpetrator, self.actor(actor) or self.unnamed(actor, a, "perpetrator"))
             for actor in allegation.implicated:
-                if (node := self.actor(actor)) is not None:
-                    self.add(a, KG.implicatedActor, node)
+                self.add(a, KG.implicatedActor, self.actor(actor) or self.unnamed(actor, a, "implicated"))
             if allegation.period is not None:
                 if allegation.period.start is not None:
                     self.add(a, KG.periodStart, Literal(str(allegation.period.start), datatype=XSD.gYear))
                 if allegation.period.end is not None:
                     self.add(a, KG.periodEnd, Literal(str(allegation.period.end), datatype=XSD.gYear))
             for index, quantity in enumerate(allegation.quantities, start=1):
+                if not math.isfinite(quantity.value):
+                    raise RecordError(
+                        f"allegation {allegation.issue!r}: quantity {quantity.text!r} has the value "
+                        f"{quantity.value}, which is not a number RDF can hold; give a finite value"
+                    )
                 q = URIRef(f"{a}/quantity/{index}")
                 self.add(a, KG.hasQuantity, q)
                 self.add(q, RDF.type, KG.Quantity)

@@ -104,6 +104,12 @@ def _named_things(letter: Letter, vocab: Vocabulary, sentence: Span) -> list[tup
     for local_name in ("Instrument", "Mandate"):
         for m in concepts.find(vocab, letter.view, local_name, start=sentence.start, end=sentence.end):
             spans.append((m.start, m.end))
+        # A name the text stops inside ("the Special Rapporteur on torture and other cru") still names.
+        if sentence.end < len(letter.view.rstrip()):
+            continue
+        cut = concepts.cut_label_start(vocab, letter.view, local_name, start=sentence.start)
+        if cut is not None:
+            spans.append((cut, len(letter.view)))
     return spans
 
 

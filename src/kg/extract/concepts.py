@@ -7,13 +7,14 @@ finds it either way, with no class list repeated in code.
 
 from __future__ import annotations
 
+import re
 from weakref import WeakKeyDictionary
 
 from rdflib import URIRef
 from rdflib.namespace import RDFS
 
 from kg.extract.layout import cut_short
-from kg.vocab import KG, Concept, LabelMatch, Vocabulary
+from kg.vocab import KG, Concept, LabelMatch, Vocabulary, normalise
 
 # Per vocabulary object, so a test's own vocabulary never sees another's classes.
 _SUBCLASSES: WeakKeyDictionary[Vocabulary, dict[str, tuple[str, ...]]] = WeakKeyDictionary()
@@ -44,7 +45,56 @@ def find(
     found = vocab.find(
         text, with_subclasses(vocab, local_name), start=start, end=end, include_hidden=include_hidden
     )
-    return [m for m in found if not cut_short(text, m.end)]
+    return [m for m in found if not _cut_inside_label(vocab, text, m, local_name, include_hidden)]
+
+
+def _cut_inside_label(
+    vocab: Vocabulary, text: str, match: LabelMatch, local_name: str, include_hidden: bool
+) -> bool:
+    """The text stops where a longer label could go on: "... minority" may be "minority workers".
+
+    Only a match near the end of a text is checked, against the labels of the same classes.
+    """
+    if cut_short(text, match.end):
+        return True
+    rest = text[match.start :]
+    labels = _labels(vocab, local_name, include_hidden)
+    if len(rest) > max(map(len, labels), default=0) + 10:
+        return False
+    written = normalise(rest) + (" " if rest[-1:].isspace() else "")
+    return any(len(label) > len(written) and label.startswith(written) for label in labels)
+
+
+_WORD_START = re.compile(r"(?<!\w)\w")
+
+
+def cut_label_start(vocab: Vocabulary, text: str, local_name: str, *, start: int = 0) -> int | None:
+    """Where a label of the class starts that the text stops inside, if it does: the earliest word
+    from which the rest of the text is the beginning of a longer label."""
+    labels = _labels(vocab, local_name, False)
+    longest = max(map(len, labels), default=0)
+    for m in _WORD_START.finditer(text, max(start, len(text) - longest - 10)):
+        rest = text[m.start() :]
+        written = normalise(rest) + (" " if rest[-1:].isspace() else "")
+        if any(label.startswith(written) for label in labels):
+            return m.start()
+    return None
+
+
+_LABELS: WeakKeyDictionary[Vocabulary, dict[tuple[str, bool], frozenset[str]]] = WeakKeyDictionary()
+
+
+def _labels(vocab: Vocabulary, local_name: str, include_hidden: bool) -> frozenset[str]:
+    known = _LABELS.setdefault(vocab, {})
+    key = (local_name, include_hidden)
+    if key not in known:
+        labels: set[str] = set()
+        for concept in of_class(vocab, local_name):
+            labels |= {concept.pref_label, *concept.alt_labels}
+            if include_hidden:
+                labels |= {*concept.values.get("demonym", ()), *concept.values.get("hiddenLabel", ())}
+        known[key] = frozenset(normalise(label) for label in labels)
+    return known[key]
 
 
 def of_class(vocab: Vocabulary, local_name: str) -> list[Concept]:

@@ -8,6 +8,7 @@ letter: States and demonyms come from the vocabulary, places from their written 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -239,6 +240,10 @@ def quantities_in(letter: Letter, span: Span) -> list[Quantity]:
         value = float(raw) * {"million": 1e6, "billion": 1e9, "thousand": 1e3}.get(
             (m.group("mult") or "").lower(), 1
         )
+        if not math.isfinite(value):
+            # Hundreds of digits count nothing (a reference number, damaged text); as a float
+            # it would be infinite, which neither JSON nor xsd:decimal can hold.
+            continue
         stated = collapse(m.group("qual")).lower() if m.group("qual") else None
         found.append(
             (

@@ -50,13 +50,20 @@ def collapse(text: str) -> str:
 
 
 def cut_short(text: str, end: int) -> bool:
-    """Whether a match ending at ``end`` may be the start of a longer word the text lost.
+    """Whether a match ending at ``end`` may be the start of something longer the text lost.
 
     A text that stops on a letter or digit may have been cut mid-word: "resolution 44/1" may
-    be what is left of 44/15, "Ecuador" of "Ecuadorian". What such a match says is unknown,
-    so finders drop it rather than record a fact the whole letter does not state.
+    be what is left of 44/15, "Ecuador" of "Ecuadorian". One that stops on spaces, with no
+    line break after the match, may have been cut mid-line: "Li-Ning Company " of "Li-Ning
+    Company Limited". What such a match says is unknown, so finders drop it rather than
+    record a fact the whole letter does not state.
     """
-    return end >= len(text) and text[-1:].isalnum()
+    while end > 0 and text[end - 1] in " \t":
+        end -= 1
+    rest = text[end:]
+    if rest.strip(" \t"):
+        return False
+    return bool(rest) or text[-1:].isalnum()
 
 
 @dataclass(frozen=True)

@@ -118,8 +118,7 @@ def own_reference(letter: Letter) -> tuple[FoundReference, Evidence] | None:
     Cover notes of the database name related cases before the letter starts, so the first
     reference in the text is only taken, with a warning, when nothing marks the letter's own.
     """
-    labelled = _LABELLED.search(letter.view)
-    if labelled is not None:
+    for labelled in _LABELLED.finditer(letter.view):
         parts = _parts(labelled)
         if parts is not None:
             found = FoundReference(labelled.start("type"), labelled.end(), parts)

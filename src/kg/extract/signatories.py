@@ -20,8 +20,8 @@ CLOSING = re.compile(
     re.I,
 )
 _TITLE_TEXT = (
-    r"(?:(?:UN|United\s+Nations)\s+)?(?P<title>Chair[-‐–]Rapporteur|Vice[-‐–]Chair(?:[-‐–]Rapporteur)?|"
-    r"Chairperson|Chair|Special\s+Rapporteur|Independent\s+Expert|Special\s+Representative|Rapporteur|Member)\b"
+    r"(?:(?:UN|United\s+Nations)\s+)?(?P<title>Chair[-‐–]Rapporteur|Vice[-‐–]Chair(?:[-‐–]Rapporteur|(?![-‐–]))|"
+    r"Chairperson|Chair(?![-‐–])|Special\s+Rapporteur|Independent\s+Expert|Special\s+Representative|Rapporteur|Member)\b"
 )
 # At the start of a line; anywhere (not inside "Chair-Rapporteur") when line breaks were lost.
 _TITLE = re.compile(_TITLE_TEXT)
