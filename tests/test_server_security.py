@@ -178,11 +178,15 @@ def server_process(base: str) -> psutil.Process:
 
 
 def query_workers(process: psutil.Process) -> dict[int, psutil.Process]:
-    return {
-        child.pid: child
-        for child in process.children(recursive=True)
-        if "spawn_main" in " ".join(child.cmdline())
-    }
+    """The live query worker processes of a server (a killed one awaiting its reaping is not one)."""
+    found = {}
+    for child in process.children(recursive=True):
+        try:
+            if "spawn_main" in " ".join(child.cmdline()):
+                found[child.pid] = child
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            continue
+    return found
 
 
 # -- SERVICE, LOAD and updates: refused with 4xx, and nothing leaves the machine ---------------
