@@ -308,3 +308,42 @@ def test_a_listing_from_an_imported_list_is_a_hop_with_its_provenance(
     assert path.sentence.startswith(
         "AL OTH 70/2020 was addressed to Li-Ning Company Limited, which is listed as "
     )
+
+
+def test_a_hop_to_one_cited_norm_shows_only_the_sentence_citing_it() -> None:
+    """A letter citing two Guiding Principles in two sentences: each norm's hop quotes its own."""
+    from rdflib import Graph
+
+    from kg.rdf import record_to_graph
+    from kg.record import Actor, Evidence, NormCitation
+    from kg.store import EmbeddedStore
+    from kg.vocab import Vocabulary
+
+    record = synthetic_record()
+    gp = "https://w3id.org/kg-spcomm/vocab/guiding-principle/"
+    record.norms_cited = [
+        NormCitation(
+            kind="guiding_principle",
+            id=str(n),
+            label=f"Guiding Principle {n}",
+            iri=f"{gp}{n}",
+            evidence=Evidence(start=start, end=start + 20, quote=f"sentence citing GP {n}"),
+        )
+        for n, start in ((13, 300), (15, 340))
+    ]
+    record.also_sent_to = [
+        Actor(
+            kind="state", name=name, country=code, evidence=Evidence(start=start, end=start + 9, quote=name)
+        )
+        for name, code, start in (("Zambia", "ZMB", 400), ("Malawi", "MWI", 420))
+    ]
+    store = EmbeddedStore(None)
+    doc = record_to_graph(record, base=DATA, vocab=Vocabulary(Graph()))
+    store.replace_graph(str(doc.graph_iri), doc.graph)
+    run = store_runner(store)
+    [(company, _)] = resolve(run, "Acme Mining")
+    for target, quote in ((f"{gp}13", "sentence citing GP 13"), (f"{gp}15", "sentence citing GP 15")):
+        [path] = find_paths(run, company, targets={target}).paths
+        assert [ev.quote for ev in path.edges[-1].evidence] == [quote]
+    state = find_paths(run, company, targets={"https://w3id.org/kg-spcomm/vocab/country/MWI"}).paths[0]
+    assert [ev.quote for ev in state.edges[-1].evidence] == ["Malawi"]

@@ -299,17 +299,23 @@ def _labels_query(nodes: Sequence[str]) -> str:
 
 
 def _evidence_query(
-    direct: list[tuple[int, str, str]], qualified: list[tuple[int, str, str, str, str, str]]
+    direct: list[tuple[int, str, str, str]], qualified: list[tuple[int, str, str, str, str, str]]
 ) -> str:
-    """Spans for many edges at once: on an end node, or on a qualified node between the ends."""
+    """Spans for many edges at once: on an end node, or on a qualified node between the ends.
+
+    A span that names the values it states (kg:evidenceValue: one norm of the several a letter
+    cites, one State of those also written to) backs only the edges to those values.
+    """
     lit = ox.Literal
-    direct_rows = " ".join(f"({lit(str(e))} {ox.NamedNode(n)} {lit(f)})" for e, n, f in direct)
+    direct_rows = " ".join(
+        f"({lit(str(e))} {ox.NamedNode(n)} {ox.NamedNode(other)} {lit(f)})" for e, n, other, f in direct
+    )
     qual_rows = " ".join(
         f"({lit(str(e))} {ox.NamedNode(c)} {ox.NamedNode(q)} {ox.NamedNode(qp)} {ox.NamedNode(m)} {lit(f)})"
         for e, c, q, qp, m, f in qualified
     )
     return f"""SELECT DISTINCT ?e ?span ?g ?quote ?start ?end WHERE {{
-  {{ VALUES (?e ?node ?field) {{ {direct_rows} }} }}
+  {{ VALUES (?e ?node ?other ?field) {{ {direct_rows} }} }}
   UNION
   {{ VALUES (?e ?c ?q ?qp ?m ?field) {{ {qual_rows} }} ?c ?q ?node . ?node ?qp ?m . }}
   GRAPH ?g {{
@@ -318,6 +324,8 @@ def _evidence_query(
     OPTIONAL {{ ?span <{KG}startOffset> ?start }}
     OPTIONAL {{ ?span <{KG}endOffset> ?end }}
   }}
+  FILTER (!BOUND(?other) || NOT EXISTS {{ GRAPH ?g {{ ?span <{KG}evidenceValue> ?any }} }}
+          || EXISTS {{ GRAPH ?g {{ ?span <{KG}evidenceValue> ?other }} }})
 }}"""
 
 
@@ -647,11 +655,11 @@ def _search_steps(
             if triple not in index:
                 index[triple] = len(edge_keys)
                 edge_keys.append(triple)
-    direct: list[tuple[int, str, str]] = []
+    direct: list[tuple[int, str, str, str]] = []
     qualified: list[tuple[int, str, str, str, str, str]] = []
     for i, (s, prop, o) in enumerate(edge_keys):
         for fld in EVIDENCE_FIELDS.get(prop, ()):
-            direct += [(i, s, fld), (i, o, fld)]
+            direct += [(i, s, o, fld), (i, o, s, fld)]
         if prop in QUALIFIED_EVIDENCE:
             q, qp, fld = QUALIFIED_EVIDENCE[prop]
             qualified.append((i, s, q, qp, o, fld))

@@ -75,7 +75,10 @@ class _Builder:
         if value:
             self.add(s, p, Literal(value))
 
-    def evidence(self, node: URIRef, evidence: Evidence | None, field: str) -> None:
+    def evidence(
+        self, node: URIRef, evidence: Evidence | None, field: str, value: URIRef | None = None
+    ) -> None:
+        """A span stating ``node``'s ``field``; ``value`` names which of the field's values it states."""
         if evidence is None:
             return
         span = URIRef(f"{self.comm}/span/{evidence.start}-{evidence.end}")
@@ -85,6 +88,8 @@ class _Builder:
         self.add(span, KG.endOffset, Literal(evidence.end))
         self.add(span, KG.evidenceFor, node)
         self.add(span, KG.evidenceField, Literal(field))
+        if value is not None:
+            self.add(span, KG.evidenceValue, value)
         if evidence.quote:
             self.add(span, KG.quote, Literal(evidence.quote))
 
@@ -172,7 +177,7 @@ class _Builder:
         for other in r.also_sent_to:
             if (node := self.actor(other)) is not None:
                 self.add(c, KG.alsoSentTo, node)
-                self.evidence(c, other.evidence, "also_sent_to")
+                self.evidence(c, other.evidence, "also_sent_to", value=node)
         if r.also_sent_to_other_companies:
             self.add(c, KG.alsoSentToOtherCompanies, Literal(True))
 
@@ -344,7 +349,7 @@ class _Builder:
         for norm in self.record.norms_cited:
             node = self.norm_node(norm.kind, norm.id, norm.label, norm.iri)
             self.add(c, KG.citesNorm, node)
-            self.evidence(c, norm.evidence, "norms_cited")
+            self.evidence(c, norm.evidence, "norms_cited", value=node)
 
     def norm_node(self, kind: str, key: str, label: str, iri: str | None) -> URIRef:
         if kind == "guiding_principle":
