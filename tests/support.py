@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import socket
+import threading
 from pathlib import Path
 
 from kg.record import (
@@ -136,3 +137,60 @@ def copy_store(source: Path, target: Path) -> Path:
     """A private copy of a closed store, for a second server process with other settings."""
     shutil.copytree(source, target)
     return target
+
+
+class Listener:
+    """A loopback HTTP listener standing in for a remote SPARQL endpoint or a URL to LOAD.
+
+    It counts connections and answers each with a one-row SPARQL JSON result, so the allowed
+    SERVICE call (the positive control) gets a real answer.
+    """
+
+    ANSWER = b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"remote"}}]}}'
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = int(self.sock.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}/sparql"
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                conn.settimeout(2)
+                received = b""
+                try:
+                    while b"\r\n\r\n" not in received:
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            break
+                        received += chunk
+                    head = (
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                        b"Connection: close\r\nContent-Length: "
+                        + str(len(self.ANSWER)).encode()
+                        + b"\r\n\r\n"
+                    )
+                    conn.sendall(head + self.ANSWER)
+                except OSError:
+                    pass
+
+    def at(self, path: str) -> str:
+        """A URL on this listener, for RDF that names remote contexts or entities."""
+        return f"http://127.0.0.1:{self.port}/{path}"
+
+    def close(self) -> None:
+        self._stop.set()
+        self.sock.close()
+        self._thread.join(timeout=5)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import resource
-import socket
 import subprocess
 import sys
 import threading
@@ -24,7 +23,7 @@ from kg.ingest import build_document, ingest_record
 from kg.rdf_input import UnsafeRdf, check_rdf_bytes, read_rdf_file
 from kg.store import EmbeddedStore
 from kg.vocab import load_vocabulary
-from support import synthetic_record
+from support import Listener, synthetic_record
 
 runner = CliRunner()
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -47,40 +46,6 @@ def billion_laughs(levels: int = 9) -> str:
         "</rdf:RDF>",
     ]
     return "\n".join(lines) + "\n"
-
-
-class Listener:
-    """A TCP listener on 127.0.0.1 that records whether anything connected to it."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.1)
-        self.port = int(self.sock.getsockname()[1])
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            conn.close()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{path}"
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self.sock.close()
 
 
 @pytest.fixture
@@ -203,7 +168,7 @@ def test_plain_rdfxml_still_validates(tmp_path):
 
 
 def test_remote_jsonld_context_is_refused_without_a_connection(tmp_path, listener):
-    url = listener.url("context.jsonld")
+    url = listener.at("context.jsonld")
     path = tmp_path / "remote.jsonld"
     path.write_text(f'{{"@context": "{url}", "@id": "http://example.org/a", "name": "x"}}', encoding="utf-8")
 
@@ -228,7 +193,7 @@ def test_remote_jsonld_context_is_refused_without_a_connection(tmp_path, listene
 )
 def test_every_way_of_naming_a_remote_context_is_refused(tmp_path, listener, document):
     path = tmp_path / "doc.jsonld"
-    path.write_text(document.format(url=listener.url("ctx")), encoding="utf-8")
+    path.write_text(document.format(url=listener.at("ctx")), encoding="utf-8")
     with pytest.raises(UnsafeRdf, match="kg never fetches contexts"):
         read_rdf_file(path)
     time.sleep(0.2)
@@ -236,7 +201,7 @@ def test_every_way_of_naming_a_remote_context_is_refused(tmp_path, listener, doc
 
 
 def test_a_url_given_as_a_file_is_not_fetched(listener):
-    result = kg("validate", listener.url("letter.ttl"))
+    result = kg("validate", listener.at("letter.ttl"))
     assert result.exit_code == 2
     time.sleep(0.2)
     assert listener.connections == 0

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import re
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,7 +28,7 @@ import httpx
 import psutil
 import pytest
 
-from support import build_store, copy_store, synthetic_record
+from support import Listener, build_store, copy_store, synthetic_record
 
 pytest_plugins = ["server_fixture"]
 
@@ -44,59 +43,6 @@ COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
 # -- a TCP listener that records whether the server ever connects -----------------------------
-
-
-class Listener:
-    """A loopback HTTP listener standing in for a remote SPARQL endpoint or a URL to LOAD.
-
-    It counts connections and answers each with a one-row SPARQL JSON result, so the allowed
-    SERVICE call (the positive control) gets a real answer.
-    """
-
-    ANSWER = b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"remote"}}]}}'
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
-        self.port = int(self.sock.getsockname()[1])
-        self.url = f"http://127.0.0.1:{self.port}/sparql"
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            with conn:
-                conn.settimeout(2)
-                received = b""
-                try:
-                    while b"\r\n\r\n" not in received:
-                        chunk = conn.recv(65536)
-                        if not chunk:
-                            break
-                        received += chunk
-                    head = (
-                        b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
-                        b"Connection: close\r\nContent-Length: "
-                        + str(len(self.ANSWER)).encode()
-                        + b"\r\n\r\n"
-                    )
-                    conn.sendall(head + self.ANSWER)
-                except OSError:
-                    pass
-
-    def close(self) -> None:
-        self._stop.set()
-        self.sock.close()
-        self._thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")

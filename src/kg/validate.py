@@ -51,6 +51,7 @@ from kg import resources
 from kg.config import ONTOLOGY_NS, VOCAB_NS
 from kg.errors import InputError
 from kg.rdf import DocumentGraph
+from kg.rdf_input import RDF_FORMATS, read_rdf_file  # refuses entities and remote contexts; never fetches
 from kg.shacl_compiled import CompiledShapes, Index, NeedsReference, Result
 from kg.vocab import Vocabulary, load_vocabulary
 
@@ -432,19 +433,6 @@ def _reference_report(graph: Graph, context: _Context, shapes: _ShapeSet) -> Val
     return _sorted_report(_issues(shapes.reference.run(data.graph), data.graph, skip=data.context_only))
 
 
-RDF_FORMATS = {
-    ".ttl": "turtle",
-    ".nt": "nt",
-    ".n3": "n3",
-    ".trig": "trig",
-    ".nq": "nquads",
-    ".jsonld": "json-ld",
-    ".rdf": "xml",
-    ".owl": "xml",
-}
-_DATASET_FORMATS = {"trig", "nquads", "json-ld"}
-
-
 def validate_file(path: Path, *, vocab: Vocabulary | None = None) -> ValidationReport:
     """Parse an RDF file (by its suffix) and validate it as ``validate_graph`` does.
 
@@ -455,8 +443,6 @@ def validate_file(path: Path, *, vocab: Vocabulary | None = None) -> ValidationR
     if fmt is None:
         known = ", ".join(RDF_FORMATS)
         raise InputError(f"{path}: unknown RDF file type {path.suffix!r}; use one of {known}")
-    from kg.rdf_input import read_rdf_file  # refuses entities and remote contexts; never fetches
-
     graph = read_rdf_file(path, fmt)
     return validate_graph(graph, vocab=vocab)
 
