@@ -74,3 +74,38 @@ def test_store_in_a_file_path_fails_clearly(tmp_path):
     blocker.write_text("not a folder")
     with pytest.raises(StoreError, match="cannot open the store"):
         EmbeddedStore(blocker)
+
+
+def test_a_data_folder_in_the_old_layout_is_refused_with_the_way_to_move_it(tmp_path) -> None:
+    import json
+
+    import pyoxigraph as ox
+
+    old = ox.Store(str(tmp_path))
+    old.update("INSERT DATA { <http://example.org/a> <http://example.org/b> <http://example.org/c> }")
+    old.flush()
+    del old
+    result = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "stats", "--data-dir", str(tmp_path)], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "old layout" in result.stderr and "mkdir store" in result.stderr
+    assert not (tmp_path / "store").exists()  # nothing was started beside the old files
+    move = result.stderr[result.stderr.index("cd ") :].strip().replace("\n", "")
+    subprocess.run(move, shell=True, check=True)
+    moved = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kg.cli",
+            "query",
+            "ASK { ?s ?p ?o }",
+            "-f",
+            "json",
+            "--data-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert moved.returncode == 0 and json.loads(moved.stdout)["boolean"] is True

@@ -105,9 +105,9 @@ def _settings(data_dir: Path | None, base_iri: str | None = None) -> Settings:
 
 
 def _open_store(settings: Settings):  # noqa: ANN202 - the store type is imported lazily to keep --help fast
-    from kg.store import EmbeddedStore
+    from kg.store import open_working_store
 
-    return EmbeddedStore(settings.store_dir)
+    return open_working_store(settings)
 
 
 @contextmanager

@@ -38,7 +38,7 @@ import pyoxigraph as ox
 
 from kg.config import GRAPH_NS, ONTOLOGY_NS, Settings
 from kg.errors import StoreError
-from kg.store import EmbeddedStore
+from kg.store import EmbeddedStore, open_working_store
 
 EMBARGO_GRAPH = GRAPH_NS + "embargo"
 """The register of operator-set embargoes: ``<document graph> kg:embargoedUntil "dateTime"``."""
@@ -182,7 +182,7 @@ def publish_snapshots(
     with _locked(folder):
         ident = _new_id()
         full = folder / f"{ident}-full"
-        source = store if store is not None else EmbeddedStore(settings.store_dir)
+        source = store if store is not None else open_working_store(settings)
         try:
             source.backup(full)
         finally:

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
 from rdflib import Literal as RdfLiteral
 
-from kg.config import ONTOLOGY_NS
+from kg.config import ONTOLOGY_NS, Settings
 from kg.errors import QueryError, StoreError
 
 KG = ONTOLOGY_NS
@@ -225,3 +225,21 @@ class EmbeddedStore:
 
     def extend(self, quads: Iterable[ox.Quad]) -> None:
         self._store.extend(quads)
+
+
+def open_working_store(settings: Settings) -> EmbeddedStore:
+    """The working store of a data folder, refusing a folder laid out as before snapshots existed.
+
+    Such a folder holds the store's own files at its top level; opening ``store/`` beside them
+    would silently start an empty graph.
+    """
+    legacy = settings.data_dir / "CURRENT"
+    if legacy.is_file() and not settings.store_dir.exists():
+        folder = settings.data_dir
+        raise StoreError(
+            f"{folder} holds a store in the old layout (its files at the top level). kg now keeps the "
+            f"working store in {settings.store_dir} and publishes snapshots beside it. Move it once, with "
+            f"no kg process running: cd {folder} && mkdir store && find . -maxdepth 1 -type f "
+            "-exec mv {} store/ \\;"
+        )
+    return EmbeddedStore(settings.store_dir)

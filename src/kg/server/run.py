@@ -27,10 +27,10 @@ def prepare_store(settings: Settings) -> list[str]:
     from kg.errors import StoreError
     from kg.ingest import ensure_static_graphs
     from kg.publish import publish_snapshots, read_current
-    from kg.store import EmbeddedStore
+    from kg.store import open_working_store
 
     try:
-        store = EmbeddedStore(settings.store_dir)
+        store = open_working_store(settings)
     except StoreError:
         if read_current(settings) is not None:
             return []
