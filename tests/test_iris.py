@@ -47,3 +47,14 @@ def test_resolution_numbers_map_to_symbols():
     assert iris.resolution_iri("44/15").endswith("resolution/hrc-44-15")
     assert iris.symbol_iri("A/HRC/RES/17/31") == iris.resolution_iri("17/31")
     assert iris.resolution_symbol("not a number") is None
+
+
+def test_commission_resolutions_numbered_within_a_session_have_one_iri() -> None:
+    """Found by the round-trip fuzzer: 20 (XXXVI), the Commission's older numbering, had no IRI."""
+    from kg import iris
+
+    iri = iris.resolution_iri("20 (XXXVI)")
+    assert iri is not None and iri.endswith("/resolution/chr-20-xxxvi")
+    assert iris.resolution_iri("20(XXXVI)") == iri
+    assert iris.symbol_iri("E/CN.4/RES/20(XXXVI)") == iri
+    assert iris.resolution_symbol("20 (XXXVI)") == "E/CN.4/RES/20(XXXVI)"

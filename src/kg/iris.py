@@ -15,6 +15,8 @@ from kg.config import GRAPH_NS, VOCAB_NS
 
 _REFERENCE = re.compile(r"^\s*([A-Za-z]{2,3})\s+([A-Za-z]{3})\s+(\d{1,4})\s*/\s*(\d{4})\s*$")
 _HRC_NUMBER = re.compile(r"^(\d{1,2})/(\d{1,3})$")
+# The Commission's earlier resolutions are numbered within a session in roman numerals: 20 (XXXVI).
+_CHR_SESSION_NUMBER = re.compile(r"^(\d{1,3})\s*\(([IVXLC]{1,9})\)$")
 _CHR_NUMBER = re.compile(r"^(19[4-9]\d|200[0-6])/(\d{1,3})(?:\s*([A-Z]))?$")
 
 
@@ -94,6 +96,8 @@ def resolution_key(number: str) -> str | None:
     if match := _CHR_NUMBER.match(number):
         suffix = f"-{match.group(3).lower()}" if match.group(3) else ""
         return f"chr-{match.group(1)}-{int(match.group(2))}{suffix}"
+    if match := _CHR_SESSION_NUMBER.match(number):
+        return f"chr-{int(match.group(1))}-{match.group(2).lower()}"
     return None
 
 
@@ -105,6 +109,8 @@ def resolution_symbol(number: str) -> str | None:
     if match := _CHR_NUMBER.match(number):
         part = f" {match.group(3)}" if match.group(3) else ""
         return f"E/CN.4/RES/{match.group(1)}/{int(match.group(2))}{part}"
+    if match := _CHR_SESSION_NUMBER.match(number):
+        return f"E/CN.4/RES/{int(match.group(1))}({match.group(2)})"
     return None
 
 
@@ -122,6 +128,9 @@ def symbol_iri(symbol: str) -> str:
     if match:
         part = f"-{match.group(3).lower()}" if match.group(3) else ""
         return f"{VOCAB_NS}resolution/chr-{match.group(1)}-{int(match.group(2))}{part}"
+    match = re.match(r"^E/CN\.4/RES/(\d{1,3})\s*\(([IVXLC]{1,9})\)$", symbol.strip())
+    if match:
+        return f"{VOCAB_NS}resolution/chr-{int(match.group(1))}-{match.group(2).lower()}"
     return f"{VOCAB_NS}document/{slug(symbol)}"
 
 
