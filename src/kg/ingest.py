@@ -21,7 +21,7 @@ from kg.config import ONTOLOGY_NS, Settings
 from kg.diff import describe_difference
 from kg.errors import DocumentConflict, KgError, NotFound
 from kg.inference import RuleSet, inferred_graph_iri, inferred_quads, rules_for
-from kg.publish import EMBARGO_GRAPH, EMBARGOED_UNTIL, embargo_quad
+from kg.publish import clear_embargo, embargo_quad, set_embargo
 from kg.rdf import DocumentGraph, record_to_graph
 from kg.record import CommunicationRecord, load_record
 from kg.store import EmbeddedStore, document_quads
@@ -125,9 +125,7 @@ def ingest_record(
     if stored_digest == doc.digest:
         result.status = "unchanged"
         if embargo_until is not None and not dry_run:
-            store.replace_graphs(
-                {}, extra=[embargo_quad(graph_iri, embargo_until)], before=[_clear_embargo(graph_iri)]
-            )
+            set_embargo(store, graph_iri, embargo_until)
             result.warnings.append(f"embargo set: hidden from the public until {embargo_until.isoformat()}")
         return result
     if stored_digest is not None and not replace:
@@ -149,16 +147,12 @@ def ingest_record(
     if embargo_until is not None:
         extra.append(embargo_quad(graph_iri, embargo_until))
         if stored_digest is not None:  # a new document has no entry to clear (kg remove clears it)
-            before.append(_clear_embargo(graph_iri))
+            before.append(clear_embargo(graph_iri))
     store.replace_graphs(
         {graph_iri: quads, inferred_graph_iri(graph_iri): inferred}, extra=extra, before=before
     )
     result.status = "replaced" if stored_digest is not None else "added"
     return result
-
-
-def _clear_embargo(graph_iri: str) -> str:
-    return f"DELETE WHERE {{ GRAPH <{EMBARGO_GRAPH}> {{ <{graph_iri}> <{EMBARGOED_UNTIL}> ?until }} }}"
 
 
 def ingest_paths(
@@ -212,7 +206,7 @@ def remove_document(store: EmbeddedStore, settings: Settings, reference: str) ->
         )
     # The document, its inferred graph and its embargo entry go together, in one transaction.
     store.replace_graphs(
-        {graph_iri: [], inferred_graph_iri(graph_iri): []}, before=[_clear_embargo(graph_iri)]
+        {graph_iri: [], inferred_graph_iri(graph_iri): []}, before=[clear_embargo(graph_iri)]
     )
     store.flush()
     return graph_iri

@@ -145,10 +145,14 @@ def embargoes(store: EmbeddedStore, *, now: dt.datetime | None = None) -> list[E
     return sorted(found, key=lambda e: (e.until, e.reference))
 
 
+def clear_embargo(graph_iri: str) -> str:
+    """The SPARQL update that drops a document's entry from the embargo register."""
+    return f"DELETE WHERE {{ GRAPH <{EMBARGO_GRAPH}> {{ <{graph_iri}> <{EMBARGOED_UNTIL}> ?until }} }}"
+
+
 def set_embargo(store: EmbeddedStore, graph_iri: str, until: dt.datetime) -> None:
     """Record the operator's embargo for one stored document (a past time lifts it early)."""
-    clear = f"DELETE WHERE {{ GRAPH <{EMBARGO_GRAPH}> {{ <{graph_iri}> <{EMBARGOED_UNTIL}> ?until }} }}"
-    store.replace_graphs({}, extra=[embargo_quad(graph_iri, until)], before=[clear])
+    store.replace_graphs({}, extra=[embargo_quad(graph_iri, until)], before=[clear_embargo(graph_iri)])
 
 
 # -- writing snapshots --------------------------------------------------------------------------
