@@ -2,6 +2,7 @@
 
     python bench/ingest.py [--repeat 5] [--letters ../shared/corpus] [--documents 1000]
     python bench/ingest.py --validation-only [--documents 1000] [--pyshacl-documents 100]
+    python bench/ingest.py --ingest 1000 [--grow 5] [--batch 64] [--repeat 3]
 
 Prints a markdown table of medians (ms per document) and the ratio of each alternative to
 kg's own figure. Stages: extraction (text -> record), record -> RDF, SHACL validation (kg's
@@ -16,11 +17,20 @@ plain pySHACL on the same data graphs, one document at a time (on the first
 --pyshacl-documents) and all documents in one graph. kg's figures in batches of different
 sizes show the cost per document does not grow with the number of documents; validation
 never reads the store, so the store's size cannot change it either.
+
+``--ingest N``: ``kg ingest``'s own loop (``ingest_paths``) on N synthetic records written as
+JSON files, into a fresh on-disk store per run: letters per second (wall clock) and CPU ms
+per letter (all threads), for documents written one transaction each as before
+(``ingest_record`` in a loop) and in batches of --batch (the bulk path); then the stages'
+CPU medians per document. ``--grow K`` ingests K sets of N different letters one after the
+other into one store and prints each set's rate, to show whether the cost per letter grows
+with the store.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import statistics
 import sys
 import tempfile
@@ -34,10 +44,18 @@ from rdflib import Dataset, Graph, URIRef
 from kg import resources
 from kg.config import Settings
 from kg.extract import extract_file
-from kg.ingest import ensure_static_graphs
+from kg.inference import inferred_quads, rules_for
+from kg.ingest import (
+    build_document,
+    ensure_static_graphs,
+    ingest_paths,
+    ingest_record,
+    iter_inputs,
+    read_record,
+)
 from kg.rdf import record_to_graph
 from kg.record import CommunicationRecord
-from kg.store import EmbeddedStore
+from kg.store import EmbeddedStore, document_quads
 from kg.validate import VOCABULARY_SHAPES, _Context, _data_graph, validate_document, validate_documents
 from kg.vocab import Vocabulary, load_vocabulary, vocabulary_graph
 
@@ -146,6 +164,122 @@ def validation_throughput(vocab: Vocabulary, n: int, n_pyshacl: int, repeat: int
         print(f"| {label} | {rate:,.0f} | {1000 / rate:.2f} | {cpu_ms:.2f} | {rate / kg_single:.2f}x |")
 
 
+def write_records(records: Sequence[CommunicationRecord], folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, record in enumerate(records):
+        (folder / f"record-{i:06d}.json").write_text(record.model_dump_json(), encoding="utf-8")
+    return folder
+
+
+def ingest_serially(folder: Path, store: EmbeddedStore, settings: Settings) -> int:
+    """The loop ``ingest_paths`` ran before batches: one document, one transaction, in order."""
+    vocab = load_vocabulary()
+    rules = rules_for(vocab)
+    ensure_static_graphs(store)
+    count = 0
+    for path in iter_inputs([folder]):
+        result = ingest_record(read_record(path), store, settings, source=str(path), vocab=vocab, rules=rules)
+        assert result.status == "added", (path, result.status, result.error)
+        count += 1
+    store.flush()
+    return count
+
+
+def ingest_rate(
+    folders: Sequence[Path], batch: int | None, repeat: int
+) -> tuple[list[tuple[float, float]], list[list[tuple[float, float]]]]:
+    """Per run and per folder (ingested one after the other into one fresh store): (letters/s, CPU ms)."""
+    runs = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory(prefix="kg-bench-ingest-", dir="/tmp") as scratch:
+            settings = Settings(data_dir=Path(scratch) / "data")
+            store = EmbeddedStore(settings.store_dir)
+            per_folder = []
+            for folder in folders:
+                started, started_cpu = time.perf_counter(), time.process_time()
+                if batch is None:
+                    count = ingest_serially(folder, store, settings)
+                else:
+                    results = ingest_paths([folder], store, settings, batch_size=batch)
+                    bad = [r for r in results if r.status != "added"]
+                    assert not bad, (bad[0].source, bad[0].status, bad[0].error)
+                    count = len(results)
+                wall, cpu = time.perf_counter() - started, time.process_time() - started_cpu
+                per_folder.append((count / wall, cpu * 1000 / count))
+            store.close()
+            runs.append(per_folder)
+    return [
+        (statistics.median(r[i][0] for r in runs), statistics.median(r[i][1] for r in runs))
+        for i in range(len(folders))
+    ], runs
+
+
+def ingest_throughput(
+    n: int, grow: int, batches: Sequence[int], repeat: int, seed: int, *, serial: bool = True
+) -> None:
+    """kg ingest's letters per second, as before (a transaction per letter) and in batches."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from synthetic import generate_records  # type: ignore[import-not-found]
+
+    records = list(generate_records(n * grow, seed))
+    with tempfile.TemporaryDirectory(prefix="kg-bench-records-", dir="/tmp") as scratch:
+        folders = [
+            write_records(records[k * n : (k + 1) * n], Path(scratch) / f"set-{k}") for k in range(grow)
+        ]
+        variants: list[tuple[str, int | None]] = (
+            [("one transaction per letter (ingest_record in a loop)", None)] if serial else []
+        )
+        variants += [(f"batches of {b} (ingest_paths)", b) for b in batches]
+        print(
+            f"\nkg ingest of {n:,} synthetic records (JSON files) into a fresh on-disk store, "
+            f"medians of {repeat} runs; {grow} set(s) one after the other into the same store\n"
+        )
+        header = " | ".join(f"set {k + 1}: letters/s | CPU ms/letter" for k in range(grow))
+        print(f"| writes | {header} |")
+        print("|---|" + "---:|---:|" * grow)
+        for label, batch in variants:
+            medians, _ = ingest_rate(folders, batch, repeat)
+            cells = " | ".join(f"{rate:,.0f} | {cpu:.2f}" for rate, cpu in medians)
+            print(f"| {label} | {cells} |", flush=True)
+        stage_medians(folders[0])
+
+
+def stage_medians(folder: Path) -> None:
+    """CPU ms per document of each stage ingest runs on the main thread (the store's write runs beside)."""
+    vocab = load_vocabulary()
+    rules = rules_for(vocab)
+    settings = Settings(data_dir=Path(tempfile.gettempdir()) / "unused")
+    times: dict[str, list[float]] = {}
+
+    def timed(stage: str, fn: Callable[[], object]) -> object:
+        started = time.process_time()
+        value = fn()
+        times.setdefault(stage, []).append((time.process_time() - started) * 1000)
+        return value
+
+    for path in iter_inputs([folder]):
+        record: CommunicationRecord = timed("read the JSON record", lambda path=path: read_record(path))  # type: ignore[assignment]
+        doc = timed(
+            "record -> RDF (rdflib graph, digest)", lambda r=record: build_document(r, settings, vocab)
+        )
+        timed("SHACL gate", lambda doc=doc: validate_document(doc, vocab=vocab))  # type: ignore[arg-type]
+        iri = str(doc.graph_iri)  # type: ignore[attr-defined]
+        quads = timed(
+            "graph -> quads",
+            lambda doc=doc, iri=iri: document_quads(doc.graph, iri, ingested_at=dt.datetime.now(dt.UTC)),  # type: ignore[attr-defined]
+        )
+        timed(
+            "inference",
+            lambda quads=quads, iri=iri: inferred_quads(
+                iri, [(q.subject, q.predicate, q.object) for q in quads], rules
+            ),  # type: ignore[attr-defined]
+        )
+    print("\n| stage (main thread) | median CPU ms/letter | mean |")
+    print("|---|---:|---:|")
+    for stage, values in times.items():
+        print(f"| {stage} | {statistics.median(values):.2f} | {statistics.mean(values):.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -156,7 +290,20 @@ def main() -> None:
     parser.add_argument("--pyshacl-documents", type=int, default=100, help="of those, for pySHACL one by one")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--validation-only", action="store_true", help="only the throughput section")
+    parser.add_argument("--ingest", type=int, metavar="N", help="only kg ingest's rate on N records per set")
+    parser.add_argument("--grow", type=int, default=1, help="with --ingest: sets ingested into one store")
+    parser.add_argument(
+        "--batch", type=int, action="append", help="with --ingest: batch sizes to time (default 64)"
+    )
+    parser.add_argument(
+        "--no-serial", action="store_true", help="with --ingest: skip the one-transaction-per-letter loop"
+    )
     args = parser.parse_args()
+    if args.ingest:
+        ingest_throughput(
+            args.ingest, args.grow, args.batch or [64], args.repeat, args.seed, serial=not args.no_serial
+        )
+        return
     if args.validation_only:
         validation_throughput(
             load_vocabulary(), args.documents, args.pyshacl_documents, args.repeat, args.seed

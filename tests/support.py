@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import shutil
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from kg.record import (
@@ -194,3 +201,62 @@ class Listener:
         self._stop.set()
         self.sock.close()
         self._thread.join(timeout=5)
+
+
+# The `oxigraph` command that came with the test dependencies: beside this Python, as a venv puts
+# it, even when the venv's bin folder is not on PATH (.ci/run calls .venv/bin/python directly).
+OXIGRAPH = (
+    shutil.which("oxigraph", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+    or "oxigraph"
+)
+
+
+@contextlib.contextmanager
+def oxigraph_server(location: Path | None = None, *, union: bool = True) -> Iterator[str]:
+    """A real Oxigraph server (the ``oxigraph`` command) on a free loopback port; yields its base URL.
+
+    Query endpoint ``<base>/query``, update ``<base>/update``, Graph Store ``<base>/store``.
+    ``location`` is the folder it persists to (a temporary one by default); ``union`` starts it
+    with --union-default-graph, which kg needs. The server is killed on exit.
+    """
+    import httpx
+
+    with contextlib.ExitStack() as stack:
+        if location is None:
+            location = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kg-oxigraph-")))
+        port = free_port()
+        command = [OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+        if union:
+            command.append("--union-default-graph")
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                if process.poll() is not None:
+                    message = process.stderr.read().decode(errors="replace") if process.stderr else ""
+                    raise RuntimeError(f"oxigraph serve exited with {process.returncode}: {message}")
+                try:
+                    httpx.get(f"{base}/query", params={"query": "ASK {}"}, timeout=1).raise_for_status()
+                    break
+                except httpx.HTTPError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
+            yield base
+        finally:
+            process.kill()
+            process.wait(timeout=10)
+            if process.stderr:
+                process.stderr.close()
+
+
+def connect_data_dir(data_dir: Path, base_url: str) -> Path:
+    """Point ``data_dir`` at the Oxigraph server at ``base_url`` as ``kg connect`` does (checks included)."""
+    from kg.config import RemoteConfig
+    from kg.remote_store import connect_store
+
+    config = RemoteConfig(
+        query_url=f"{base_url}/query", update_url=f"{base_url}/update", gsp_url=f"{base_url}/store"
+    )
+    return connect_store(data_dir, config).config_file

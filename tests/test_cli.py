@@ -32,6 +32,7 @@ COMMANDS = [
     "restore",
     "embargo set",
     "embargo lift",
+    "connect",
 ]
 
 

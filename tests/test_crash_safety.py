@@ -8,6 +8,9 @@ spread over that time. After each kill the store is opened and every graph in it
 with what a clean ingest of one version or the other produces: a document graph, its
 inferred graph and its embargo entry are written in one transaction, so each document is
 one whole version, with the inferences of that same version, never a mix.
+
+New letters take another path (a bulk write of the whole batch, guarded by a journal): a
+second test kills ingest while that journal is on disk and checks the next open undoes it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -31,7 +35,7 @@ from kg.inference import inferred_graph_iri
 from kg.ingest import ensure_static_graphs, ingest_record
 from kg.publish import EMBARGO_GRAPH, parse_embargo
 from kg.record import CommunicationRecord
-from kg.store import EmbeddedStore
+from kg.store import JOURNAL_NAME, EmbeddedStore
 from support import synthetic_record
 
 RECORDS = 16
@@ -254,3 +258,38 @@ def test_killed_ingests_leave_only_whole_documents(tmp_path, folders):
     print(
         f"{kills} kills in {attempts} runs of {timing.seconds:.1f} s ({before:.1f} s start-up); held {seen}"
     )
+
+
+def test_kill_during_a_bulk_write_of_new_letters_is_undone_on_next_open(tmp_path, folders, capfd):
+    """New letters are written in bulk, with a journal on disk while the write runs. Killed then,
+    the next writer to open the store removes the batch it names: the store holds whole
+    documents only (here: none of the batch), and ingesting again lands them all."""
+    settings = Settings(data_dir=tmp_path / "data")
+    expected = Expected(settings)
+    journal = settings.store_dir / JOURNAL_NAME
+    command = [
+        sys.executable, "-m", "kg.cli", "ingest", str(folders[0]),
+        "--data-dir", str(settings.data_dir), "--embargo-until", EMBARGO,
+    ]  # fmt: skip
+    caught, attempts = 0, 0
+    while caught < 2 and attempts < 6:
+        attempts += 1
+        shutil.rmtree(settings.data_dir, ignore_errors=True)
+        with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as child:
+            started = time.monotonic()
+            while child.poll() is None and not journal.exists():
+                assert time.monotonic() - started < 120, "kg ingest hangs"
+                time.sleep(0.0005)
+            if child.poll() is not None:
+                continue  # the write was over before the journal was seen: try again
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=30)
+        caught += 1
+        capfd.readouterr()
+        counts = expected.check(settings.store_dir)  # opens the store as a writer: recovery runs
+        assert not journal.exists(), "the journal outlived its recovery"
+        assert counts == [0, 0], f"the killed bulk batch was not undone: {counts}"
+        assert "interrupted" in capfd.readouterr().err
+        run(folders[0], settings.data_dir)
+        assert expected.check(settings.store_dir) == [RECORDS, 0]
+    assert caught >= 1, f"no run was caught during its bulk write in {attempts} attempts"

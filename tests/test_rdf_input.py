@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import resource
 import subprocess
 import sys
 import threading
@@ -60,18 +59,21 @@ def listener() -> Iterator[Listener]:
 def run_limited(args: list[str], cwd: Path) -> tuple[int, str, float, int]:
     """Run kg in a child with an address-space limit; exit code, stderr, seconds, peak RSS in bytes."""
 
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-
     errors = cwd / "stderr.txt"
     started = time.monotonic()
     with errors.open("wb") as sink:
+        # The limit is set by a small Python that then becomes kg: a preexec_fn would fork this
+        # test process, whose pages (hundreds of MB late in a full run) would count as the child's.
+        wrapper = (
+            "import os, resource, sys; "
+            f"resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_LIMIT}, {MEMORY_LIMIT})); "
+            "os.execv(sys.executable, [sys.executable, '-m', 'kg.cli', *sys.argv[1:]])"
+        )
         child = subprocess.Popen(
-            [sys.executable, "-m", "kg.cli", *args],
+            [sys.executable, "-c", wrapper, *args],
             cwd=cwd,
             stdout=subprocess.DEVNULL,
             stderr=sink,
-            preexec_fn=limit,
             env={**os.environ, "COLUMNS": "200"},
         )
         timer = threading.Timer(60, child.kill)

@@ -19,8 +19,8 @@ from kg.server.negotiation import (
     XML,
     negotiate,
     parse_accept,
-    query_form,
 )
+from kg.sparql_guard import query_form
 
 SELECT = SOLUTION_OFFERS
 GRAPH = GRAPH_OFFERS

@@ -105,9 +105,10 @@ def _settings(data_dir: Path | None, base_iri: str | None = None) -> Settings:
 
 
 def _open_store(settings: Settings):  # noqa: ANN202 - the store type is imported lazily to keep --help fast
-    from kg.store import open_working_store
+    """The data folder's embedded store, or the external SPARQL store it is connected to (kg connect)."""
+    from kg.remote_store import open_store
 
-    return open_working_store(settings)
+    return open_store(settings)
 
 
 @contextmanager
@@ -115,7 +116,8 @@ def _writing(settings: Settings):  # noqa: ANN202 - the store type is imported l
     """The working store for a command that changes it; published when the command ends.
 
     Publishing copies the store into the snapshots the server answers from, the public one
-    without embargoed letters (kg.publish), so a running `kg serve` picks the change up.
+    without embargoed letters (kg.publish), so a running `kg serve` picks the change up. An
+    external store has no snapshots: kg serve reads it directly, and it never holds an embargo.
     """
     from kg.publish import publish_snapshots
 
@@ -124,7 +126,8 @@ def _writing(settings: Settings):  # noqa: ANN202 - the store type is imported l
         yield store
     finally:
         try:
-            publish_snapshots(settings, store=store)
+            if not store.remote:
+                publish_snapshots(settings, store=store)
         finally:
             store.close()  # an exception's traceback may keep this object alive: release the lock now
 
@@ -304,7 +307,8 @@ def validate(
         if not paths:
             from kg.export import store_graph
 
-            report = validate_graph(store_graph(_open_store(settings), documents_only=True))
+            with _open_store(settings) as store:
+                report = validate_graph(store_graph(store, documents_only=True))
             out.print(format_report(report, source=str(settings.data_dir)), highlight=False)
             raise typer.Exit(0 if report.conforms else 1)
         vocab = load_vocabulary()
@@ -351,13 +355,13 @@ def query(
             sparql = parse_query_file(Path(query_or_file)).render(values)
         else:
             sparql = query_or_file
-        store = _open_store(settings)
-        graphs = None
-        if no_inferred:
-            from kg.inference import asserted_graphs
+        with _open_store(settings) as store:
+            graphs = None
+            if no_inferred:
+                from kg.inference import asserted_graphs
 
-            graphs = asserted_graphs(store)
-        answer = run_query(store, sparql, graphs=graphs)
+                graphs = asserted_graphs(store)
+            answer = run_query(store, sparql, graphs=graphs)
         if fmt is QueryFormat.table:
             _print_table(answer)
         else:
@@ -419,8 +423,8 @@ def stats(data_dir: DataDirOption = None) -> None:
     from kg.stats import store_stats
 
     settings = _settings(data_dir)
-    with _errors():
-        numbers = store_stats(_open_store(settings))
+    with _errors(), _open_store(settings) as store:
+        numbers = store_stats(store)
     table = Table(title=f"kg store: {settings.data_dir}")
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -473,11 +477,12 @@ def export(
             if output is None:
                 err.print("[red]error:[/red] --format csv writes one file per table: give --output FOLDER")
                 raise typer.Exit(2)
-            files = export_csv(_export_source(settings, include_embargoed), output)
+            with _export_source(settings, include_embargoed) as source:
+                files = export_csv(source, output)
             err.print(f"wrote {len(files)} CSV files to {output}: {', '.join(f.name for f in files)}")
             return
-        source = _export_source(settings, include_embargoed)
-        data = export_store(source, fmt.value, base_iri=settings.base_iri)
+        with _export_source(settings, include_embargoed) as source:
+            data = export_store(source, fmt.value, base_iri=settings.base_iri)
         if output is None:
             _write(data)
         else:
@@ -486,8 +491,11 @@ def export(
 
 
 def _export_source(settings: Settings, include_embargoed: bool):  # noqa: ANN202 - lazily imported type
-    """The working store for the operator, else the public snapshot (published first if need be)."""
-    if include_embargoed:
+    """The working store for the operator, else the public snapshot (published first if need be).
+
+    An external store never holds letters under embargo: it is read directly either way.
+    """
+    if include_embargoed or settings.remote is not None:
         return _open_store(settings)
     from kg.publish import publish_snapshots, read_current, release_due
     from kg.store import EmbeddedStore
@@ -756,6 +764,26 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    answer_cache_mb: Annotated[
+        float | None,
+        typer.Option(
+            "--answer-cache-mb",
+            min=0,
+            help="Memory for answers kept while the published snapshot stays the same, 0 for none "
+            "(default: $KG_ANSWER_CACHE_MB, else 64).",
+            show_default=False,
+        ),
+    ] = None,
+    worker_memory_mb: Annotated[
+        int | None,
+        typer.Option(
+            "--worker-memory-mb",
+            min=0,
+            help="Memory one query worker may allocate; a query needing more is stopped, 0 for no cap "
+            "(default: $KG_WORKER_MEMORY_MB, else 1024).",
+            show_default=False,
+        ),
+    ] = None,
     access_log: Annotated[
         bool, typer.Option("--access-log/--no-access-log", help="Log every request.")
     ] = True,
@@ -782,6 +810,8 @@ def serve(
         cors_origins=_comma_list(cors_origins),
         service_allowlist=_comma_list(service_allowlist),
         rate_limit=rate_limit,
+        answer_cache_mb=answer_cache_mb,
+        worker_memory_mb=worker_memory_mb,
     )
     _serve(settings, access_log=access_log)
 
@@ -880,11 +910,11 @@ def paths(
     from kg.paths import expand_type, find_paths, is_iri, resolve, store_runner
 
     settings = _settings(data_dir)
-    with _errors():
-        if not to and not to_type:
-            err.print("[red]error:[/red] give --to (an IRI or a name) and/or --to-type (e.g. Allegation)")
-            raise typer.Exit(2)
-        run = store_runner(_open_store(settings))
+    if not to and not to_type:
+        err.print("[red]error:[/red] give --to (an IRI or a name) and/or --to-type (e.g. Allegation)")
+        raise typer.Exit(2)
+    with _errors(), _open_store(settings) as store:
+        run = store_runner(store)
 
         def entity(text: str, what: str) -> str:
             if is_iri(text):
@@ -974,6 +1004,12 @@ def embargo_list(ctx: typer.Context, data_dir: DataDirOption = None) -> None:
     from kg.publish import embargoes
 
     settings = _settings(data_dir)
+    if settings.remote is not None:
+        err.print(
+            f"0 letter(s) under embargo: {settings.remote.query_url} is an external store, to which kg never "
+            "writes a letter under embargo"
+        )
+        return
     with _errors(), _open_store(settings) as store:
         found = embargoes(store)
     for e in found:
@@ -987,6 +1023,14 @@ def _embargo_change(reference: str, until: str, data_dir: Path | None, base_iri:
     from kg.publish import parse_embargo, set_embargo
 
     settings = _settings(data_dir, base_iri)
+    if settings.remote is not None:
+        err.print(
+            f"[red]error:[/red] {settings.data_dir} uses the external store {settings.remote.query_url}, "
+            "whose own endpoint shows every letter to anyone: kg keeps no embargoes there and never writes "
+            "a letter under embargo to it. Use an embedded data folder for letters under embargo.",
+            highlight=False,
+        )
+        raise typer.Exit(2)
     try:
         moment = parse_embargo(until)
     except ValueError as exc:
@@ -1185,11 +1229,10 @@ def dump(
     from kg.dump import dump_store
 
     settings = _settings(data_dir)
-    if not settings.store_dir.is_dir():
+    if settings.remote is None and not settings.store_dir.is_dir():
         err.print(f"[red]error:[/red] no store in {settings.data_dir}: nothing to dump", highlight=False)
         raise typer.Exit(2)
-    with _errors():
-        store = _open_store(settings)
+    with _errors(), _open_store(settings) as store:
         if file == "-":
             dump_store(store, sys.stdout.buffer)
             return
@@ -1225,6 +1268,18 @@ def restore(
     from kg.dump import publish_if_available, restore_store
 
     settings = _settings(data_dir)
+    if settings.remote is not None:
+        from kg.remote_store import RemoteStore, restore_remote
+
+        with _errors(), RemoteStore(settings.remote) as store:
+            loaded = restore_remote(file, store, replace_all=replace_all)
+        verb = "replaced the store's content with" if loaded.replaced else "restored"
+        out.print(
+            f"{verb} {loaded.quads} quads in {loaded.graphs} named graphs from {file} into the external "
+            f"store {settings.remote.query_url}",
+            highlight=False,
+        )
+        return
     with _errors():
         result = restore_store(file, settings, replace_all=replace_all)
         published = publish_if_available(settings)
@@ -1232,6 +1287,94 @@ def restore(
     out.print(
         f"{verb} {result.quads} quads in {result.graphs} named graphs from {file} into {settings.store_dir}"
         + ("; snapshots republished" if published else ""),
+        highlight=False,
+    )
+
+
+class AuthKind(StrEnum):
+    basic = "basic"
+    digest = "digest"
+
+
+@app.command()
+def connect(
+    query_url: Annotated[
+        str | None,
+        typer.Option("--query-url", help="The store's SPARQL query endpoint, e.g. http://host:7878/query."),
+    ] = None,
+    update_url: Annotated[
+        str | None,
+        typer.Option(
+            "--update-url", help="Its SPARQL update endpoint (default: the query URL).", show_default=False
+        ),
+    ] = None,
+    gsp_url: Annotated[
+        str | None,
+        typer.Option(
+            "--gsp-url",
+            help="Its Graph Store Protocol endpoint (optional; faster dumps).",
+            show_default=False,
+        ),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user", help="User name; the password comes from $KG_STORE_PASSWORD only.", show_default=False
+        ),
+    ] = None,
+    auth: Annotated[
+        AuthKind, typer.Option("--auth", help="basic, or digest (Virtuoso's /sparql-auth).")
+    ] = AuthKind.basic,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1.0, help="Seconds per request to the store.")
+    ] = 60.0,
+    embedded: Annotated[
+        bool, typer.Option("--embedded", help="Forget the external store: use the data folder's own again.")
+    ] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Use an external SPARQL 1.1 store (Oxigraph server, Fuseki, Virtuoso, GraphDB) for this data folder.
+
+    Checks that kg can read and write it and that its default graph is the union of its named
+    graphs, then writes DATA_DIR/store.json (never the password: give it in KG_STORE_PASSWORD).
+    Every kg command on the folder then works on that store; letters under embargo are refused.
+
+    Example: kg connect --query-url http://localhost:7878/query --update-url http://localhost:7878/update
+    """
+    from kg.config import STORE_CONFIG, RemoteConfig, data_dir_from_env
+
+    folder = data_dir_from_env(data_dir)
+    if embedded:
+        (folder / STORE_CONFIG).unlink(missing_ok=True)
+        out.print(f"{folder} uses its embedded store again ({folder / 'store'})", highlight=False)
+        return
+    if not query_url:
+        err.print("[red]error:[/red] give --query-url (the store's SPARQL endpoint), or --embedded")
+        raise typer.Exit(2)
+    import os
+
+    try:
+        config = RemoteConfig(
+            query_url=query_url,
+            update_url=update_url or "",
+            gsp_url=gsp_url,
+            user=user,
+            password=os.environ.get("KG_STORE_PASSWORD") or None,
+            timeout_s=timeout,
+            auth_kind=auth.value,
+        )
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    from kg.remote_store import connect_store
+
+    with _errors():
+        found = connect_store(folder, config)
+    out.print(
+        f"{folder} now uses the SPARQL store at {config.query_url} ({found.engine}): {found.quads} quads in "
+        f"{found.graphs} named graphs; its default graph is the union of them, as kg needs. Wrote "
+        f"{found.config_file} (no password{': set KG_STORE_PASSWORD' if user else ''}). "
+        "kg connect --embedded goes back to the embedded store.",
         highlight=False,
     )
 

@@ -243,9 +243,9 @@ def _neighbours_query(
     branches = []
     if ahead:
         branches.append(
-            f'{{ GRAPH ?g {{ ?n ?p ?m }} FILTER(?p IN ({among(ahead)}) && isIRI(?m)) BIND("f" AS ?dir) }}'
+            f'{{ VALUES ?dir {{ "f" }} GRAPH ?g {{ ?n ?p ?m }} FILTER(?p IN ({among(ahead)}) && isIRI(?m)) }}'
         )
-    branches.append(f'{{ GRAPH ?g {{ ?m ?p ?n }} FILTER(?p IN ({among(relations)})) BIND("b" AS ?dir) }}')
+    branches.append(f'{{ VALUES ?dir {{ "b" }} GRAPH ?g {{ ?m ?p ?n }} FILTER(?p IN ({among(relations)})) }}')
     return f"""SELECT ?n ?p ?m ?dir ?g ?t WHERE {{
   {_values("n", [ox.NamedNode(n) for n in nodes])}
   {" UNION ".join(branches)}
@@ -264,12 +264,12 @@ def _degree_query(nodes: Sequence[str], relations: Sequence[str], cap: int) -> s
     for n in nodes:
         t = ox.NamedNode(n)
         parts.append(
-            f"{{ SELECT ?n WHERE {{ GRAPH ?g {{ {t} ?p ?m }} FILTER(?p IN ({rels}) && isIRI(?m)) "
-            f"BIND({t} AS ?n) }} LIMIT {cap} }}"
+            f"{{ SELECT ?n WHERE {{ VALUES ?n {{ {t} }} GRAPH ?g {{ {t} ?p ?m }} "
+            f"FILTER(?p IN ({rels}) && isIRI(?m)) }} LIMIT {cap} }}"
         )
         parts.append(
-            f"{{ SELECT ?n WHERE {{ GRAPH ?g {{ ?m ?p {t} }} FILTER(?p IN ({rels})) "
-            f"BIND({t} AS ?n) }} LIMIT {cap} }}"
+            f"{{ SELECT ?n WHERE {{ VALUES ?n {{ {t} }} GRAPH ?g {{ ?m ?p {t} }} "
+            f"FILTER(?p IN ({rels})) }} LIMIT {cap} }}"
         )
     return f"SELECT ?n (COUNT(*) AS ?k) WHERE {{ {' UNION '.join(parts)} }} GROUP BY ?n"
 
@@ -282,10 +282,10 @@ def _node_query(iri: str) -> str:
 
 
 _SCHEMA_QUERY = f"""SELECT ?kind ?a ?b ?label WHERE {{
-  {{ ?a <{RDFS}subClassOf> ?b . FILTER(isIRI(?a) && isIRI(?b)) BIND("sub" AS ?kind) }}
-  UNION {{ ?a <{OWL}inverseOf> ?b . BIND("inv" AS ?kind) }}
-  UNION {{ ?a <{RDFS}range> ?b . FILTER(isIRI(?a) && isIRI(?b)) BIND("range" AS ?kind) }}
-  UNION {{ ?a a <{OWL}ObjectProperty> ; <{RDFS}label> ?label . BIND("label" AS ?kind)
+  {{ VALUES ?kind {{ "sub" }} ?a <{RDFS}subClassOf> ?b . FILTER(isIRI(?a) && isIRI(?b)) }}
+  UNION {{ VALUES ?kind {{ "inv" }} ?a <{OWL}inverseOf> ?b . }}
+  UNION {{ VALUES ?kind {{ "range" }} ?a <{RDFS}range> ?b . FILTER(isIRI(?a) && isIRI(?b)) }}
+  UNION {{ VALUES ?kind {{ "label" }} ?a a <{OWL}ObjectProperty> ; <{RDFS}label> ?label .
            FILTER(LANG(?label) = "" || LANGMATCHES(LANG(?label), "en")) }}
 }}"""
 
@@ -293,31 +293,38 @@ _SCHEMA_QUERY = f"""SELECT ?kind ?a ?b ?label WHERE {{
 def _labels_query(nodes: Sequence[str]) -> str:
     return f"""SELECT ?n ?label ?rank ?t WHERE {{
   {_values("n", [ox.NamedNode(n) for n in nodes])}
-  {{ ?n <{SKOS}prefLabel> ?label BIND(1 AS ?rank) }} UNION {{ ?n <{RDFS}label> ?label BIND(2 AS ?rank) }}
-  UNION {{ ?n <{FOAF}name> ?label BIND(3 AS ?rank) }} UNION {{ ?n <{RDF_TYPE}> ?t }}
+  {{ VALUES ?rank {{ 1 }} ?n <{SKOS}prefLabel> ?label }}
+  UNION {{ VALUES ?rank {{ 2 }} ?n <{RDFS}label> ?label }}
+  UNION {{ VALUES ?rank {{ 3 }} ?n <{FOAF}name> ?label }} UNION {{ ?n <{RDF_TYPE}> ?t }}
 }}"""
 
 
-def _evidence_query(
+def _evidence_queries(
     direct: list[tuple[int, str, str, str]], qualified: list[tuple[int, str, str, str, str, str]]
-) -> str:
-    """Spans for many edges at once: on an end node, or on a qualified node between the ends.
+) -> list[str]:
+    """Spans for many edges at once: on an end node (one query), or on a qualified node between the ends
+    (another).
 
     A span that names the values it states (kg:evidenceValue: one norm of the several a letter
-    cites, one State of those also written to) backs only the edges to those values.
+    cites, one State of those also written to) backs only the edges to those values. Two queries,
+    not one UNION of two VALUES blocks: Virtuoso 7.2 fails to compile the latter.
     """
-    lit = ox.Literal
-    direct_rows = " ".join(
-        f"({lit(str(e))} {ox.NamedNode(n)} {ox.NamedNode(other)} {lit(f)})" for e, n, other, f in direct
-    )
-    qual_rows = " ".join(
-        f"({lit(str(e))} {ox.NamedNode(c)} {ox.NamedNode(q)} {ox.NamedNode(qp)} {ox.NamedNode(m)} {lit(f)})"
-        for e, c, q, qp, m, f in qualified
-    )
-    return f"""SELECT DISTINCT ?e ?span ?g ?quote ?start ?end WHERE {{
-  {{ VALUES (?e ?node ?other ?field) {{ {direct_rows} }} }}
-  UNION
-  {{ VALUES (?e ?c ?q ?qp ?m ?field) {{ {qual_rows} }} ?c ?q ?node . ?node ?qp ?m . }}
+    lit, iri = ox.Literal, ox.NamedNode
+    heads = []
+    if direct:
+        rows = " ".join(
+            f"({lit(str(e))} {ox.NamedNode(n)} {ox.NamedNode(other)} {lit(f)})" for e, n, other, f in direct
+        )
+        heads.append(f"VALUES (?e ?node ?other ?field) {{ {rows} }}")
+    if qualified:
+        rows = " ".join(
+            f"({lit(str(e))} {iri(c)} {iri(q)} {iri(qp)} {iri(m)} {lit(f)})"
+            for e, c, q, qp, m, f in qualified
+        )
+        heads.append(f"VALUES (?e ?c ?q ?qp ?m ?field) {{ {rows} }} ?c ?q ?node . ?node ?qp ?m .")
+    return [
+        f"""SELECT DISTINCT ?e ?span ?g ?quote ?start ?end WHERE {{
+  {head}
   GRAPH ?g {{
     ?span <{KG}evidenceFor> ?node ; <{KG}evidenceField> ?field .
     OPTIONAL {{ ?span <{KG}quote> ?quote }}
@@ -327,6 +334,8 @@ def _evidence_query(
   FILTER (!BOUND(?other) || NOT EXISTS {{ GRAPH ?g {{ ?span <{KG}evidenceValue> ?any }} }}
           || EXISTS {{ GRAPH ?g {{ ?span <{KG}evidenceValue> ?other }} }})
 }}"""
+        for head in heads
+    ]
 
 
 def _listing_query(listings: list[tuple[int, str]]) -> str:
@@ -665,9 +674,12 @@ def _search_steps(
             qualified.append((i, s, q, qp, o, fld))
     evidence: dict[int, list[Evidence]] = {}
     if direct or qualified:
-        rows = yield _evidence_query(direct, qualified)
-        if rows is None:
-            complete = False
+        rows = []
+        for sparql in _evidence_queries(direct, qualified):
+            answer = yield sparql
+            if answer is None:
+                complete = False
+            rows += answer or []
         spans: set[tuple[int, str, str]] = set()
         for row in sorted(rows or [], key=lambda r: (str(r["g"].value), _int(r.get("start")) or 0)):
             e = int(row["e"].value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -21,7 +22,40 @@ from kg.errors import RecordError
 from kg.record import Actor, CommunicationRecord, ConceptRef, Evidence, Place
 from kg.vocab import Vocabulary
 
-KG = Namespace(ONTOLOGY_NS)
+
+class _Namespace(Namespace):
+    """rdflib's Namespace, keeping each term once made: ``KG.name`` otherwise builds (and checks)
+    a new IRI every time, which at ingest rates cost more than adding the triple."""
+
+    def __getattr__(self, name: str) -> URIRef:
+        term = super().__getattr__(name)
+        self.__dict__[name] = term  # later look-ups are plain attributes
+        return term
+
+
+KG = _Namespace(ONTOLOGY_NS)
+
+
+class _Terms:
+    """rdflib's closed namespaces (RDF, SKOS, ...) with the same caching; they shadow the imports
+    below, so prefixes are bound from ``_PREFIXES``, which holds the namespaces themselves."""
+
+    def __init__(self, namespace: Namespace | type) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> URIRef:
+        term: URIRef = getattr(self._namespace, name)
+        setattr(self, name, term)  # later look-ups are plain attributes
+        return term
+
+    def __getitem__(self, name: str) -> URIRef:
+        return self.__getattr__(name)
+
+
+_PREFIXES = (("kg", KG), ("prov", PROV), ("skos", SKOS), ("dcterms", DCTERMS), ("org", ORG), ("foaf", FOAF))
+RDF, RDFS, SKOS, FOAF, PROV, ORG, DCTERMS, XSD = (  # type: ignore[misc,assignment]
+    _Terms(ns) for ns in (RDF, RDFS, SKOS, FOAF, PROV, ORG, DCTERMS, XSD)
+)
 
 _TYPE_CLASSES = {"AL": KG.AllegationLetter, "UA": KG.UrgentAppeal, "OL": KG.OtherLetter}
 _ACTOR_CLASSES = {
@@ -56,20 +90,18 @@ class _Builder:
         self.base = base
         self.vocab = vocab
         self.g = Graph()
-        self.g.bind("kg", KG)
-        for prefix, ns in (
-            ("prov", PROV),
-            ("skos", SKOS),
-            ("dcterms", DCTERMS),
-            ("org", ORG),
-            ("foaf", FOAF),
-        ):
+        for prefix, ns in _PREFIXES:
             self.g.bind(prefix, ns)
         self.comm = URIRef(iris.communication_iri(base, record.reference))
         self.source = URIRef(f"{self.comm}/source")
+        self.triples: dict[tuple[URIRef | BNode, URIRef, URIRef | Literal | BNode], None] = {}
+        self._store_add = self.g.store.add
 
     def add(self, s: URIRef | BNode, p: URIRef, o: URIRef | Literal | BNode) -> None:
-        self.g.add((s, p, o))
+        # Graph.add's own checks and call cost more than the store's add at ingest rates; the
+        # triples are also kept here so the digest need not walk the graph again.
+        self._store_add((s, p, o), self.g, False)
+        self.triples[(s, p, o)] = None
 
     def text(self, s: URIRef, p: URIRef, value: str | None) -> None:
         if value:
@@ -404,7 +436,27 @@ class _Builder:
 
 def graph_digest(graph: Graph) -> str:
     """A digest of the triples, independent of order: tells whether a re-ingest changes anything."""
-    lines = sorted(f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in graph)
+    return _digest(graph)
+
+
+_N3: dict[URIRef, str] = {}
+_N3_MAX = 20_000
+
+
+def _n3(term: URIRef | BNode | Literal) -> str:
+    """``term.n3()``, remembered for IRIs: every document repeats the vocabulary's."""
+    if type(term) is not URIRef:
+        return term.n3()
+    text = _N3.get(term)
+    if text is None:
+        if len(_N3) >= _N3_MAX:
+            _N3.clear()
+        text = _N3[term] = term.n3()
+    return text
+
+
+def _digest(triples: Iterable[tuple[URIRef | BNode | Literal, ...]]) -> str:
+    lines = sorted(f"{_n3(s)} {_n3(p)} {_n3(o)}" for s, p, o in triples)
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
@@ -423,7 +475,7 @@ def record_to_graph(record: CommunicationRecord, *, base: str, vocab: Vocabulary
     builder.replies()
     assert record.reference is not None
     graph_iri = URIRef(iris.document_graph_iri(base, record.reference))
-    digest = graph_digest(builder.g)
+    digest = _digest(builder.triples)  # the same triples as builder.g, without walking its indexes
     g = builder.g
     g.add((graph_iri, RDF.type, KG.DocumentGraph))
     g.add((graph_iri, FOAF.primaryTopic, builder.comm))

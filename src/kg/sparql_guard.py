@@ -298,3 +298,23 @@ def check_query(
                 f"{max_path_steps} (setting {SETTINGS['path_too_long']})",
                 "path_too_long",
             )
+
+
+QueryForm = Literal["solutions", "graph"]
+"""What a query answers: solutions (SELECT, ASK) or a graph (CONSTRUCT, DESCRIBE)."""
+
+# What may stand before the query form keyword: IRIs, strings and comments are skipped so that
+# '# SELECT' or <http://x/ask> cannot be taken for it; ?select and ex:ask are not keywords.
+_OPAQUE = re.compile(
+    r'<[^<>"{}|^`\\\s]*>|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*'
+)
+_FORM = re.compile(r"(?<![\w:?$])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:-])", re.IGNORECASE)
+
+
+def query_form(sparql: str) -> QueryForm | None:
+    """'solutions' (SELECT, ASK) or 'graph' (CONSTRUCT, DESCRIBE); None when it cannot be told."""
+    match = _FORM.search(_OPAQUE.sub(" ", sparql))
+    if match is None:
+        return None
+    return "graph" if match.group(1).upper() in ("CONSTRUCT", "DESCRIBE") else "solutions"

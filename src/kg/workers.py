@@ -5,12 +5,22 @@ and kills the process with SIGSEGV (shared/SECURITY.md). So each query runs in a
 process that holds the store open read-only; the parent waits for the answer up to the
 deadline, and kills and replaces a worker that is late or dead.
 
-CONTRACT (used by kg.server): ``QueryPool(data_dir, workers=, timeout_s=, max_results=)``;
+CONTRACT (used by kg.server): ``QueryPool(data_dir, workers=, timeout_s=, max_results=, memory_mb=)``;
 ``await pool.run(sparql, default_graphs=None, named_graphs=None, timeout_s=None) -> QueryResult``;
 ``pool.close()``. ``run`` raises kg.errors.QueryError (the query does not parse: pyoxigraph's
 message, with its line:column; or it failed while running), QueryTimeout (PoolBusy, a subclass,
 when no worker became free in time), QueryCrashed, and kg.errors.StoreError when no worker can
 be started at all. Check queries with kg.sparql_guard first: the pool runs whatever it is given.
+
+Memory: with ``memory_mb`` what a worker may allocate beyond the opened store is capped
+(RLIMIT_DATA, set once the store is open: every private writable mapping, which is what a
+query's evaluation allocates), so one query cannot take the machine's memory: past the cap the
+engine's allocation fails, the worker dies, and the query ends with QueryCrashed like any other
+crash, while the other workers go on. Counting from the opened store keeps the cap the same on
+any machine (RocksDB's threads reserve stacks by the core count). RLIMIT_AS would be the wrong
+limit: RocksDB and glibc reserve far more address space than they ever touch. Memory a query
+used is not all given back to the system afterwards, so a worker left holding more than half its
+cap after answering is replaced (its answer is delivered first): an idle pool stays small.
 
 Timing: a query's time limit counts from the call to ``run``, so the wait for a free worker
 is part of it and no caller waits longer than the limit. A query that gets no worker before
@@ -24,7 +34,11 @@ import contextlib
 import json
 import multiprocessing
 import os
+import pickle
+import resource
 import signal
+import socket
+import struct
 import threading
 import time
 from collections import deque
@@ -47,10 +61,15 @@ ResultKind = Literal["solutions", "boolean", "graph"]
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _START_ATTEMPTS = 3  # to replace a worker, before the pool reports that it cannot
+_OUT_OF_MEMORY = 86  # a worker's exit status when a query needed more than its memory cap
 # (sparql, default_graphs, named_graphs, max_results)
 _Request = tuple[str, list[str] | None, list[str] | None, int]
 # ("ok", kind, data, truncated, seconds) or ("error", message)
 _Reply = tuple[Any, ...]
+# After start-up, requests and replies travel as frames on the pipe's socket: the pickle's length
+# (8 bytes, big-endian), then the pickle. The parent reads them on its event loop, without a thread.
+_FRAME = struct.Struct("!Q")
+_CHUNK = 1 << 16
 
 
 class QueryTimeout(KgError):
@@ -81,22 +100,69 @@ class QueryResult:
 # -- inside a worker process ---------------------------------------------------------------
 
 
-def _serve(conn: Connection, data_dir: str, parent_pid: int) -> None:
+def _serve(conn: Connection, data_dir: str, parent_pid: int, memory_mb: int | None = None) -> None:
     """A worker's whole life: open the store once, then answer requests until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops us itself
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
     try:
         store = ox.Store.read_only(data_dir)
-    except OSError as exc:
+        if memory_mb:
+            cap = _status_bytes("VmData") + memory_mb * 2**20
+            resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
+    except (OSError, ValueError) as exc:
         conn.send(("failed", str(exc)))
         return
+    opened = _resident_bytes()
     conn.send(("ready",))
+    sock = socket.socket(fileno=os.dup(conn.fileno()))
+    sock.setblocking(True)
     while True:
         try:
-            request: _Request = conn.recv()
-            conn.send(_answer(store, *request))
+            request: _Request = pickle.loads(_read_frame(sock))
+            answer = _answer(store, *request)
+            bloated = memory_mb is not None and _resident_bytes() - opened > memory_mb * 2**20 // 2
+            reply = pickle.dumps((answer, bloated), protocol=pickle.HIGHEST_PROTOCOL)
+            sock.sendall(_FRAME.pack(len(reply)))
+            sock.sendall(reply)
         except (EOFError, OSError):  # the parent closed the pipe or is gone
             return
+        except MemoryError:  # past the cap, even Python's part: this worker's state is not to be trusted
+            os._exit(_OUT_OF_MEMORY)
+
+
+def _resident_bytes() -> int:
+    """This process's resident memory now (not its peak); 0 where /proc cannot tell."""
+    return _status_bytes("VmRSS")
+
+
+def _status_bytes(field: str) -> int:
+    """A size from /proc/self/status (VmRSS, VmData); 0 where /proc cannot tell."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024  # always in kB
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _read_frame(sock: socket.socket) -> bytes:
+    """One frame, blocking (in the worker, which has nothing else to do)."""
+    header = _read_exactly(sock, _FRAME.size)
+    return bytes(_read_exactly(sock, _FRAME.unpack(header)[0]))
+
+
+def _read_exactly(sock: socket.socket, size: int) -> bytearray:
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    got = 0
+    while got < size:
+        n = sock.recv_into(view[got:])
+        if n == 0:
+            raise EOFError
+        got += n
+    return buffer
 
 
 def _exit_with_parent(parent_pid: int) -> None:
@@ -129,6 +195,8 @@ def _answer(
             kind, (data, truncated) = "graph", _ntriples(result, limit)
     except SyntaxError as exc:
         return ("error", str(exc))
+    except MemoryError:
+        os._exit(_OUT_OF_MEMORY)  # the parent sees a crash and starts a fresh worker
     except Exception as exc:  # an evaluation error must not take the worker down
         return ("error", f"the query failed while running: {exc}")
     return ("ok", kind, data, truncated, time.perf_counter() - started)
@@ -187,6 +255,7 @@ class _Worker:
 
     process: BaseProcess
     conn: Connection
+    sock: socket.socket | None = None  # the pipe's socket, non-blocking, once the worker is ready
     exitcode: int | None = None
     _reaped: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -218,15 +287,38 @@ class _Worker:
             self.exitcode = self.process.exitcode
             if self.exitcode is not None:
                 self.process.close()
+            if self.sock is not None:
+                self.sock.close()
             self.conn.close()
 
 
-def _exchange(conn: Connection, request: _Request, deadline: float) -> _Reply | None:
-    """Send one request and wait for its reply until the deadline (None: too late). Runs in a thread."""
-    conn.send(request)
-    if not conn.poll(max(0.0, deadline - time.monotonic())):
-        return None
-    reply: _Reply = conn.recv()
+async def _exchange(sock: socket.socket, request: _Request) -> tuple[_Reply, bool]:
+    """Send one request and read its reply on the event loop: no thread, no blocking read.
+
+    The worker adds to its reply whether it should be replaced (it holds too much memory)."""
+    loop = asyncio.get_running_loop()
+    data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+    await loop.sock_sendall(sock, _FRAME.pack(len(data)) + data)
+    first = await loop.sock_recv(sock, _CHUNK)
+    while len(first) < _FRAME.size:
+        more = await loop.sock_recv(sock, _CHUNK)
+        if not more:
+            raise EOFError
+        first += more
+    (size,) = _FRAME.unpack_from(first)
+    if len(first) - _FRAME.size >= size:  # a small reply arrives whole
+        reply: tuple[_Reply, bool] = pickle.loads(first[_FRAME.size : _FRAME.size + size])
+        return reply
+    buffer = bytearray(size)
+    got = len(first) - _FRAME.size
+    buffer[:got] = first[_FRAME.size :]
+    view = memoryview(buffer)
+    while got < size:
+        n = await loop.sock_recv_into(sock, view[got:])
+        if n == 0:
+            raise EOFError
+        got += n
+    reply = pickle.loads(buffer)
     return reply
 
 
@@ -247,6 +339,7 @@ class QueryPool:
         timeout_s: float = 30.0,
         max_results: int = 10_000,
         start_timeout_s: float = 60.0,
+        memory_mb: int | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError(
@@ -257,6 +350,7 @@ class QueryPool:
         self.timeout_s = timeout_s
         self.max_results = max_results
         self.start_timeout_s = start_timeout_s
+        self.memory_mb = memory_mb
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._idle: deque[_Worker] = deque()
@@ -264,7 +358,7 @@ class QueryPool:
         self._live: set[_Worker] = set()  # started and not yet retired
         self._closed = threading.Event()
         self._start_error: str | None = None
-        # One thread per worker waits for its reply; as many again start replacements.
+        # Threads only start replacement workers: replies are read on the event loop (_exchange).
         self._threads = ThreadPoolExecutor(max_workers=2 * workers, thread_name_prefix="kg-query")
         try:
             starting = [self._launch() for _ in range(workers)]
@@ -297,14 +391,16 @@ class QueryPool:
         worker = await self._acquire(deadline, limit)
         waited = time.monotonic() - asked
         request: _Request = (sparql, default_graphs, named_graphs, self.max_results)
-        exchange = self._threads.submit(_exchange, worker.conn, request, deadline)
+        assert worker.sock is not None
         try:
-            reply = await asyncio.wrap_future(exchange)
+            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                reply, bloated = await _exchange(worker.sock, request)
+        except TimeoutError:  # before OSError, of which it is a kind
+            reply = None
         except (EOFError, OSError):
             raise self._crashed(worker) from None
         except BaseException:  # cancelled: nobody will read the reply, so the worker's state is unknown
-            worker.kill()
-            exchange.add_done_callback(lambda _: self._retire(worker))  # once the thread lets go of it
+            self._retire(worker)
             raise
         if reply is None:
             self._retire(worker)
@@ -312,7 +408,10 @@ class QueryPool:
             raise QueryTimeout(
                 f"the query ran longer than {limit:g} s{queued} and was stopped (setting KG_QUERY_TIMEOUT)"
             )
-        self._release(worker)
+        if bloated:
+            self._retire(worker)  # a fresh one starts in the background
+        else:
+            self._release(worker)
         if reply[0] == "error":
             raise QueryError(reply[1])
         _, kind, data, truncated, seconds = reply
@@ -424,6 +523,14 @@ class QueryPool:
                 "the query was stopped because the query pool was closed (the server is shutting down)"
             )
         how = f"exit signal {-code}, {signal.Signals(-code).name}" if code is not None and code < 0 else None
+        if self.memory_mb and (code == _OUT_OF_MEMORY or code == -signal.SIGABRT):
+            # A failed allocation: Python raises MemoryError (we exit with _OUT_OF_MEMORY), the
+            # engine's Rust code aborts.
+            return QueryCrashed(
+                f"the query needed more memory than a query worker may use ({self.memory_mb} MB, "
+                f"{how or f'exit status {code}'}) and was stopped; the server goes on "
+                "(setting KG_WORKER_MEMORY_MB)"
+            )
         return QueryCrashed(
             f"the query engine crashed on this query ({how or f'exit status {code}'}); it was probably too "
             "deeply nested; the server goes on"
@@ -466,7 +573,7 @@ class QueryPool:
         parent_end, child_end = self._context.Pipe()
         process = self._context.Process(
             target=_serve,
-            args=(child_end, str(self.data_dir), os.getpid()),
+            args=(child_end, str(self.data_dir), os.getpid(), self.memory_mb),
             name="kg-query-worker",
             daemon=True,  # also stopped when the server exits normally
         )
@@ -490,6 +597,8 @@ class QueryPool:
             else:
                 message = worker.conn.recv()
                 if message[0] == "ready":
+                    worker.sock = socket.socket(fileno=os.dup(worker.conn.fileno()))
+                    worker.sock.setblocking(False)
                     return
                 problem = f"cannot open it: {message[1]}"
         except (EOFError, OSError):
@@ -510,8 +619,15 @@ def _wake(waiter: asyncio.Future[None]) -> bool:
         if not waiter.done():
             waiter.set_result(None)
 
+    loop = waiter.get_loop()
     try:
-        waiter.get_loop().call_soon_threadsafe(settle)
+        if asyncio.get_running_loop() is loop:  # on the loop's own thread: no need to wake it up
+            settle()
+            return True
+    except RuntimeError:  # a thread without a loop (a replacement worker starting)
+        pass
+    try:
+        loop.call_soon_threadsafe(settle)
     except RuntimeError:
         return False
     return True

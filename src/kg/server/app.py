@@ -4,7 +4,9 @@
 kg.server.description (service description, VoID), kg.server.canned_routes,
 kg.server.linked_data and, when installed, kg.server.pages (the HTML explorer). Queries run
 in kg.workers' pools of killable processes, opened read-only on the published snapshots
-(kg.server.snapshots: the public one, or the full one for requests with an access token).
+(kg.server.snapshots: the public one, or the full one for requests with an access token);
+with an external SPARQL store configured, they go to that store over HTTP instead
+(kg.server.remote_source), behind the same guard.
 
 Middleware, outermost first: security headers (and a bare 500 for anything unexpected),
 CORS (anonymous, no credentials), request limits (413/414 before a body is buffered).
@@ -25,7 +27,8 @@ from kg.server import canned_routes, description, errors, linked_data, protocol
 from kg.server.execution import TRUNCATED_HEADER
 from kg.server.middleware import RequestLimits, SecurityHeaders
 from kg.server.ratelimit import RateLimit
-from kg.server.run import prepare_store
+from kg.server.remote_source import RemoteSource
+from kg.server.run import prepare_remote_store, prepare_store
 from kg.server.settings import ServerSettings
 from kg.server.snapshots import FollowSnapshots, Snapshots
 
@@ -40,13 +43,18 @@ carries the header `KG-Results-Truncated: <N>`."""
 def create_app(settings: ServerSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.store.store_dir.exists():  # publish what the working store holds now
+        if isinstance(snapshots, RemoteSource):  # the store is shared and current: refresh its vocabularies
+            await anyio.to_thread.run_sync(prepare_remote_store, settings.store)
+        elif settings.store.store_dir.exists():  # publish what the working store holds now
             await anyio.to_thread.run_sync(prepare_store, settings.store)
         try:
             await snapshots.refresh()
             yield
         finally:
-            snapshots.close()
+            if isinstance(snapshots, RemoteSource):
+                await snapshots.aclose()
+            else:
+                snapshots.close()
 
     app = FastAPI(
         title="kg",
@@ -57,7 +65,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.snapshots = snapshots = Snapshots(settings)
+    snapshots: Snapshots | RemoteSource = (
+        Snapshots(settings) if settings.store.remote is None else RemoteSource(settings)
+    )
+    app.state.snapshots = snapshots
     errors.install(app)
     for module in (protocol, description, canned_routes, linked_data):
         app.include_router(module.router)
@@ -77,7 +88,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
             expose_headers=[TRUNCATED_HEADER, "Server-Timing"],
             max_age=600,
         )
-    app.add_middleware(FollowSnapshots, snapshots=snapshots)
+    app.add_middleware(FollowSnapshots, snapshots=snapshots)  # type: ignore[arg-type]  # same interface
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -78,10 +79,15 @@ async def _rows(request: Request, sparql: str) -> list[dict[str, dict[str, str]]
 
 
 async def dataset_stats(request: Request) -> DatasetStats:
-    """Counted once per publication and audience: snapshots never change; the public one lacks embargoes."""
+    """Counted once per publication and audience: snapshots never change; the public one lacks embargoes.
+
+    An external store has no publications and changes under kg: its figures are counted again
+    after a minute (counting a large store on every VoID request would cost more than it tells).
+    """
     state = request.app.state
     publication = state.snapshots.publication
-    key = (publication.id if publication else None, get_audience(request))
+    generation = publication.id if publication else f"external-{int(time.monotonic() // 60)}"
+    key = (generation, get_audience(request))
     cache: dict[object, DatasetStats] = state.__dict__.setdefault("void_stats", {})
     if key in cache:
         return cache[key]

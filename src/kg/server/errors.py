@@ -212,8 +212,8 @@ def store_unavailable() -> ApiError:
     return ApiError(
         503,
         "store_unavailable",
-        "the store cannot be read right now; if kg ingest is writing to it, wait for it to finish "
-        "and restart kg serve (setting KG_DATA_DIR)",
+        "the store cannot be read right now: the published snapshot is missing, or the external SPARQL "
+        "store does not answer; check the data folder (KG_DATA_DIR) or that store, then try again",
         setting="KG_DATA_DIR",
         headers={"retry-after": "5"},
     )

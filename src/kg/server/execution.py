@@ -8,6 +8,7 @@ failures become the error helpers' statuses: a parse error 400 with its position
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,12 +19,15 @@ from fastapi.responses import Response
 
 from kg.errors import QueryError, StoreError
 from kg.server import errors
+from kg.server.answer_cache import AnswerCache, cache_key
 from kg.server.deps import get_pool, get_settings
-from kg.server.negotiation import Format, QueryForm, negotiate, offers_for, query_form
+from kg.server.negotiation import JSON, NTRIPLES, Format, negotiate, offers_for
 from kg.server.results import render_result
 from kg.server.settings import ServerSettings
-from kg.sparql_guard import QueryRefused, check_query
+from kg.sparql_guard import QueryForm, QueryRefused, check_query, query_form
 from kg.workers import PoolBusy, QueryCrashed, QueryResult, QueryTimeout
+
+log = logging.getLogger("kg.server")
 
 TRUNCATED_HEADER = "KG-Results-Truncated"
 """Set when an answer was cut at KG_MAX_RESULTS rows or triples; its value is that cap."""
@@ -65,14 +69,30 @@ async def execute(
     default_graphs: list[str] | None = None,
     named_graphs: list[str] | None = None,
 ) -> QueryResult:
-    """Guard, then run in the pool; None for both graph lists means the union of all graphs."""
+    """Guard, then answer from the answer cache or the pool; None for both graph lists means the union."""
     settings = get_settings(request)
     guard(sparql, settings)
     prologue = f"BASE <{settings.store.base_iri}> "
+    pool = get_pool(request)
+    # The publication is read before the pool is: the pool that answers is then this one or a
+    # newer one, and an answer from a newer one is refused by the cache (it has moved on).
+    snapshots = request.app.state.snapshots
+    cache: AnswerCache | None = getattr(snapshots, "answer_cache", None)
+    publication = getattr(snapshots, "publication", None)  # None: a source that may change
+    published = publication.id if publication is not None and cache is not None and cache.enabled else None
+    key = cache_key(pool.audience, sparql, default_graphs, named_graphs, settings.max_results)
+    # "Cache-Control: no-cache" asks for a fresh evaluation (HTTP's meaning); the answer is still kept.
+    fresh = "no-cache" in request.headers.get("cache-control", "").lower()
+    if published is not None and cache is not None and not fresh:
+        cached = cache.get(published, key)
+        if cached is not None:
+            request.state.answer_cached = True
+            return cached
     with pool_errors(settings, shift=len(prologue)):
-        return await get_pool(request).run(
-            prologue + sparql, default_graphs=default_graphs, named_graphs=named_graphs
-        )
+        result = await pool.run(prologue + sparql, default_graphs=default_graphs, named_graphs=named_graphs)
+    if published is not None and cache is not None:
+        cache.put(published, key, result)
+    return result
 
 
 @contextmanager
@@ -85,6 +105,7 @@ def pool_errors(settings: ServerSettings, *, shift: int = 0) -> Iterator[None]:
     except QueryTimeout as exc:
         raise errors.query_timeout(settings.query_timeout_s) from exc
     except QueryCrashed as exc:
+        log.warning("%s", exc)  # why (a signal, the memory cap) is for the operator's log
         raise errors.query_crashed() from exc
     except StoreError as exc:
         raise errors.store_unavailable() from exc
@@ -105,15 +126,26 @@ def _unshift(message: str, columns: int) -> str:
 
 async def respond(request: Request, result: QueryResult, fmt: Format) -> Response:
     """The answer in ``fmt``; conversion runs off the event loop so a big answer stalls no one."""
-    body = await anyio.to_thread.run_sync(render_result, result, fmt)
+    if _passes_through(result, fmt):  # the canonical bytes as they are: no thread needed
+        body = result.data
+    else:
+        body = await anyio.to_thread.run_sync(render_result, result, fmt)
     headers = {
         "content-type": fmt.content_type,
         "vary": "Accept",
         "server-timing": f"query;dur={result.seconds * 1000:.1f}",
     }
+    if getattr(request.state, "answer_cached", False):  # the query's time when it ran, kept with it
+        headers["server-timing"] += ', cache;desc="hit"'
     if result.truncated:
         headers[TRUNCATED_HEADER] = str(get_settings(request).max_results)
     return Response(body, headers=headers)
+
+
+def _passes_through(result: QueryResult, fmt: Format) -> bool:
+    if result.kind == "graph":
+        return fmt.key == NTRIPLES.key
+    return fmt.key == JSON.key
 
 
 async def answer_query(

@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from kg.server.errors import bad_request, not_acceptable
+from kg.sparql_guard import QueryForm
 
 
 @dataclass(frozen=True)
@@ -182,26 +182,6 @@ def by_name(name: str, offers: Sequence[Format]) -> Format:
         + ", ".join(f"{o.key} ({o.media_type})" for o in offers),
         code="unknown_format",
     )
-
-
-QueryForm = Literal["solutions", "graph"]
-"""What a query answers: solutions (SELECT, ASK) or a graph (CONSTRUCT, DESCRIBE)."""
-
-# What may stand before the query form keyword: IRIs, strings and comments are skipped so that
-# '# SELECT' or <http://x/ask> cannot be taken for it; ?select and ex:ask are not keywords.
-_OPAQUE = re.compile(
-    r'<[^<>"{}|^`\\\s]*>|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*'
-)
-_FORM = re.compile(r"(?<![\w:?$])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:-])", re.IGNORECASE)
-
-
-def query_form(sparql: str) -> QueryForm | None:
-    """'solutions' (SELECT, ASK) or 'graph' (CONSTRUCT, DESCRIBE); None when it cannot be told."""
-    match = _FORM.search(_OPAQUE.sub(" ", sparql))
-    if match is None:
-        return None
-    return "graph" if match.group(1).upper() in ("CONSTRUCT", "DESCRIBE") else "solutions"
 
 
 def offers_for(form: QueryForm) -> Sequence[Format]:

@@ -5,6 +5,10 @@ writer holds it is undefined behaviour (SECURITY.md). So the server never reads 
 store: it refreshes the ontology and vocabulary graphs, publishes (kg.publish), releases the
 store, and its query workers open the published snapshots read-only. Writers can then run
 beside a serving kg, which follows what they publish.
+
+With an external SPARQL store (kg connect, KG_STORE_QUERY_URL) there is nothing to publish:
+the store serves many readers and writers itself, so start-up only refreshes the ontology
+and vocabulary graphs in it, and queries go to it over HTTP (kg.server.remote_source).
 """
 
 from __future__ import annotations
@@ -44,6 +48,16 @@ def prepare_store(settings: Settings) -> list[str]:
     return loaded
 
 
+def prepare_remote_store(settings: Settings) -> list[str]:
+    """Refresh the ontology and vocabulary graphs in the external store; returns the names loaded."""
+    from kg.ingest import ensure_static_graphs
+    from kg.remote_store import RemoteStore
+
+    assert settings.remote is not None
+    with RemoteStore(settings.remote) as store:
+        return ensure_static_graphs(store)  # type: ignore[arg-type]  # the writers' interface
+
+
 def url_of(settings: ServerSettings) -> str:
     host = settings.host
     if ":" in host and not host.startswith("["):
@@ -57,7 +71,7 @@ def serve(settings: ServerSettings, *, announce: Callable[[str], None], access_l
 
     from kg.server.app import create_app
 
-    app = create_app(settings)  # its start-up publishes the working store (prepare_store)
+    app = create_app(settings)  # its start-up publishes the working store (or refreshes the external one)
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -70,10 +84,20 @@ def serve(settings: ServerSettings, *, announce: Callable[[str], None], access_l
         h11_max_incomplete_event_size=max(_H11_DEFAULT_EVENT_SIZE, settings.max_request_bytes + 8192),
     )
     url = url_of(settings)
+    remote = settings.store.remote
+    if remote is None:
+        serves = f"kg serves {settings.store.data_dir} at {url}"
+        engine = f"{settings.workers} query worker(s)"
+    else:
+        serves = (
+            f"kg serves the SPARQL store at {remote.query_url} (data folder {settings.store.data_dir}) "
+            f"at {url}"
+        )
+        engine = f"at most {settings.workers} queries at a time to the store"
     announce(
-        f"kg serves {settings.store.data_dir} at {url}\n"
+        f"{serves}\n"
         f"  SPARQL endpoint: {url}sparql   canned queries: {url}queries   VoID: {url}.well-known/void\n"
         f"  query timeout {settings.query_timeout_s:g} s, at most {settings.max_results} results, "
-        f"{settings.workers} query worker(s). Stop with Ctrl-C."
+        f"{engine}. Stop with Ctrl-C."
     )
     uvicorn.Server(config).run()

@@ -47,6 +47,8 @@ class ServerSettings:
     service_allowlist: tuple[str, ...] = ()  # KG_SERVICE_ALLOWLIST: endpoints SERVICE may call
     access_tokens: tuple[str, ...] = ()  # KG_ACCESS_TOKENS: bearer tokens that also see embargoed letters
     rate_limit: int = 0  # KG_RATE_LIMIT: requests per minute per client address; 0 turns it off
+    answer_cache_mb: float = 64.0  # KG_ANSWER_CACHE_MB: answers kept per publication; 0 turns it off
+    worker_memory_mb: int = 1024  # KG_WORKER_MEMORY_MB: a worker's allocations beyond its open store
 
     @classmethod
     def from_env(
@@ -65,6 +67,14 @@ class ServerSettings:
             "service_allowlist": _env_list("KG_SERVICE_ALLOWLIST", ()),
             "access_tokens": _env_list("KG_ACCESS_TOKENS", ()),
             "rate_limit": _env_int("KG_RATE_LIMIT", 0),
+            "answer_cache_mb": _env_float("KG_ANSWER_CACHE_MB", 64.0),
+            "worker_memory_mb": _env_int("KG_WORKER_MEMORY_MB", 1024),
         }
         values.update({k: v for k, v in flags.items() if v is not None})
+        for name, variable in (
+            ("answer_cache_mb", "KG_ANSWER_CACHE_MB"),
+            ("worker_memory_mb", "KG_WORKER_MEMORY_MB"),
+        ):
+            if float(values[name]) < 0:  # type: ignore[arg-type]
+                raise ValueError(f"{variable} must be 0 (off) or a positive number of MB, got {values[name]}")
         return cls(store=Settings.from_env(data_dir=data_dir, base_iri=base_iri), **values)  # type: ignore[arg-type]

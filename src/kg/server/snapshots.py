@@ -6,7 +6,9 @@ whether an embargo has ended since the public snapshot was made (then it rebuild
 snapshot from the full one itself: no writer, no restart). Each snapshot gets its own pool of
 query workers; the full snapshot's pool starts only when a token holder first asks.
 
-Old pools are closed after the longest a query may run, so answers under way finish.
+Old pools are closed after the longest a query may run, so answers under way finish. A
+snapshot never changes, so answers are kept (kg.server.answer_cache) for as long as its
+publication is the current one, and forgotten the moment the server moves to the next.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 import anyio
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kg.publish import Publication, read_current, release_due
+from kg.server.answer_cache import AnswerCache
 from kg.server.settings import ServerSettings
 from kg.workers import QueryPool
 
@@ -44,6 +47,7 @@ class Snapshots:
         self._stamp: int | None = None  # current.json's mtime_ns when last read
         self._lock = asyncio.Lock()
         self._releasing = threading.Lock()
+        self.answer_cache = AnswerCache(int(settings.answer_cache_mb * 2**20))
 
     @property
     def publication(self) -> Publication | None:
@@ -73,6 +77,7 @@ class Snapshots:
             fresh = _Pools(publication)
             fresh.public = await anyio.to_thread.run_sync(self._start, "public", publication)
             old, self._current, self._stamp = self._current, fresh, stamp
+            self.answer_cache.follow(publication.id)  # with the swap: no await between the two
             if old is not None:
                 self._retire(old)
 
@@ -120,6 +125,7 @@ class Snapshots:
             workers=self.settings.workers,
             timeout_s=self.settings.query_timeout_s,
             max_results=self.settings.max_results,
+            memory_mb=self.settings.worker_memory_mb or None,
         )
 
     def _retire(self, old: _Pools) -> None:
@@ -169,7 +175,7 @@ class FollowSnapshots:
             await self.app(scope, receive, send)
             return
 
-        async def private(message: dict) -> None:  # type: ignore[type-arg]
+        async def private(message: Message) -> None:
             if message["type"] == "http.response.start":
                 raw = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
                 raw += [(b"cache-control", b"private, no-store"), (b"vary", b"Authorization")]
