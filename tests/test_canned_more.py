@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from kg.canned import load_canned_queries
+from kg.ingest import ensure_static_graphs
 from kg.query import run_query
-from support import sample_store
+from kg.record import Allegation, ConceptRef, NormCitation, Place, Signatory
+from kg.store import EmbeddedStore
+from support import build_store, sample_store, synthetic_record
 
 QUERIES = load_canned_queries()
 V = "https://w3id.org/kg-spcomm/vocab/"
@@ -115,3 +118,85 @@ def test_who_is_alleged_to_be_responsible(store):
     rows = {(r["actorLabel"], r["role"]): r for r in run(store, "allegations-by-actor")}
     assert "Forced labour" in rows[("Li-Ning Company Limited", "implicated")]["issues"]
     assert "Forced labour" in rows[("China", "alleged perpetrator")]["issues"]
+
+
+def test_a_signatory_for_no_mandate_gets_one_row_without_a_mandate(tmp_path):
+    """A signer the letter ties to no mandate has no post or mandate: no names borrowed from elsewhere."""
+    record = synthetic_record("AL OTH 902/2024")
+    record.signatories = [Signatory(name="Zed Unattached")]
+    store = EmbeddedStore(build_store(tmp_path, [record], with_sample=False) / "store")
+    try:
+        [row] = run(store, "mandate-holders", name="unattached")
+    finally:
+        store.close()
+    assert row["holderName"] == "Zed Unattached" and row["signed"] == "1"
+    assert row["postTitle"] is None and row["mandateLabel"] is None
+
+
+@pytest.fixture(scope="module")
+def partly_named(tmp_path_factory):
+    """Letters where only some allegations on an issue, or at a place, name a group or a place.
+
+    SPARQL makes GROUP_CONCAT an error for a group of rows where one value is unbound, and Oxigraph
+    then gives no list at all: the lists below went missing while the letters named their entries.
+    """
+    torture = V + "issue/torture-and-ill-treatment"
+    quarry = Place(name="Quarry Hills", country="ZMB")
+    silent = synthetic_record("AL OTH 903/2024")
+    silent.allegations = [
+        Allegation(issue="torture and ill-treatment", issue_iri=torture),
+        Allegation(issue="forced labour", issue_iri=V + "issue/forced-labour", locations=[quarry]),
+    ]
+    # The Convention as a whole, and one of its articles.
+    silent.norms_cited = [
+        NormCitation(kind="instrument", id="cat", label="Convention against Torture"),
+        NormCitation(kind="article", id="cat#2", label="Article 2"),
+    ]
+    naming = synthetic_record("AL OTH 904/2024")
+    workers = ConceptRef(label="Workers", iri=V + "group/workers")
+    naming.allegations = [
+        Allegation(
+            issue="torture and ill-treatment",
+            issue_iri=torture,
+            affected_groups=[workers],
+            locations=[quarry],
+        )
+    ]
+    store = EmbeddedStore(
+        build_store(tmp_path_factory.mktemp("partly"), [silent, naming], with_sample=False) / "store"
+    )
+    ensure_static_graphs(store)  # the vocabulary's names, which the sample would otherwise bring
+    yield store
+    store.close()
+
+
+def test_an_issue_lists_the_group_and_place_one_of_its_allegations_names(partly_named):
+    [torture] = [
+        r for r in run(partly_named, "allegations-by-issue") if r["issueLabel"] == "Torture and ill-treatment"
+    ]
+    assert torture["allegations"] == "2" and torture["communications"] == "2"
+    assert torture["affectedGroups"] == "Workers"
+    assert torture["places"] == "Quarry Hills"
+    # An issue none of whose allegations names a group still has no list.
+    [forced] = [r for r in run(partly_named, "allegations-by-issue") if r["issueLabel"] == "Forced labour"]
+    assert forced["affectedGroups"] is None and forced["places"] == "Quarry Hills"
+
+
+def test_one_issue_asked_for_lists_the_groups_of_its_narrower_issues(partly_named):
+    """Forced labour falls under labour rights: asked for labour rights, its place is listed."""
+    [row] = run(partly_named, "allegations-by-issue", issue=V + "issue/labour-rights")
+    assert row["allegations"] == "1" and row["places"] == "Quarry Hills" and row["affectedGroups"] is None
+
+
+def test_a_place_lists_the_group_one_of_its_allegations_names(partly_named):
+    [row] = [
+        r for r in run(partly_named, "allegations-by-place", iso3="zmb") if r["placeLabel"] == "Quarry Hills"
+    ]
+    assert row["allegations"] == "2"
+    assert row["affectedGroups"] == "Workers"
+    assert set(row["issues"].split("; ")) == {"Torture and ill-treatment", "Forced labour"}
+
+
+def test_an_instrument_cited_whole_and_by_article_lists_the_article(partly_named):
+    [cat] = run(partly_named, "instruments-cited", instrument="cat")
+    assert cat["communications"] == "1" and cat["articles"] == "2"

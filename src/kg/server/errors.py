@@ -202,8 +202,10 @@ def query_crashed() -> ApiError:
     return ApiError(
         500,
         "query_crashed",
-        "the query engine stopped while running this query (the server carries on); "
-        "deeply nested or very long queries are the usual cause: simplify the query",
+        "the query engine stopped while running this query (the server carries on): it needed more "
+        "memory than a query worker may use, or it is very deeply nested; narrow it (filters, LIMIT) "
+        "or, on your own server, raise KG_WORKER_MEMORY_MB",
+        setting="KG_WORKER_MEMORY_MB",
     )
 
 
