@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -56,41 +57,43 @@ def listener() -> Iterator[Listener]:
         server.close()
 
 
+# Runs kg under an address-space limit and reports its peak memory. A child started straight from
+# pytest would inherit pytest's resident pages in its peak (fork and vfork both count them, and the
+# peak survives exec): late in a full run that is hundreds of MB. So a small Python in between starts
+# kg and reports the peak of its own child, which began from the small Python's few pages.
+_LIMITED = """
+import resource, subprocess, sys
+limit, report, *args = sys.argv[1:]
+resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
+code = subprocess.call([sys.executable, "-m", "kg.cli", *args])
+with open(report, "w") as out:
+    out.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(code)
+"""
+
+
 def run_limited(args: list[str], cwd: Path) -> tuple[int, str, float, int]:
     """Run kg in a child with an address-space limit; exit code, stderr, seconds, peak RSS in bytes."""
-
-    errors = cwd / "stderr.txt"
+    errors, report = cwd / "stderr.txt", cwd / "peak.txt"
     started = time.monotonic()
     with errors.open("wb") as sink:
-        # The limit is set by a small Python that then becomes kg: a preexec_fn would fork this
-        # test process, whose pages (hundreds of MB late in a full run) would count as the child's.
-        wrapper = (
-            "import os, resource, sys; "
-            f"resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_LIMIT}, {MEMORY_LIMIT})); "
-            "os.execv(sys.executable, [sys.executable, '-m', 'kg.cli', *sys.argv[1:]])"
-        )
         child = subprocess.Popen(
-            [sys.executable, "-c", wrapper, *args],
+            [sys.executable, "-c", _LIMITED, str(MEMORY_LIMIT), str(report), *args],
             cwd=cwd,
             stdout=subprocess.DEVNULL,
             stderr=sink,
             env={**os.environ, "COLUMNS": "200"},
+            start_new_session=True,
         )
-        timer = threading.Timer(60, child.kill)
+        timer = threading.Timer(60, os.killpg, args=(child.pid, signal.SIGKILL))
         timer.start()
         try:
-            # wait4 gives this child's own peak memory, not the maximum over every child so far.
-            _, status, usage = os.wait4(child.pid, 0)
+            code = child.wait()
         finally:
             timer.cancel()
-    child.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - started
-    return (
-        child.returncode,
-        errors.read_text(encoding="utf-8", errors="replace"),
-        seconds,
-        usage.ru_maxrss * 1024,
-    )
+    peak = int(report.read_text()) * 1024  # missing only when the child was killed: then fail
+    return code, errors.read_text(encoding="utf-8", errors="replace"), seconds, peak
 
 
 # -- RDF/XML ------------------------------------------------------------------------------
