@@ -243,9 +243,9 @@ def _neighbours_query(
     branches = []
     if ahead:
         branches.append(
-            f'{{ VALUES ?dir {{ "f" }} GRAPH ?g {{ ?n ?p ?m }} FILTER(?p IN ({among(ahead)}) && isIRI(?m)) }}'
+            f'{{ GRAPH ?g {{ ?n ?p ?m }} FILTER(?p IN ({among(ahead)}) && isIRI(?m)) BIND("f" AS ?dir) }}'
         )
-    branches.append(f'{{ VALUES ?dir {{ "b" }} GRAPH ?g {{ ?m ?p ?n }} FILTER(?p IN ({among(relations)})) }}')
+    branches.append(f'{{ GRAPH ?g {{ ?m ?p ?n }} FILTER(?p IN ({among(relations)})) BIND("b" AS ?dir) }}')
     return f"""SELECT ?n ?p ?m ?dir ?g ?t WHERE {{
   {_values("n", [ox.NamedNode(n) for n in nodes])}
   {" UNION ".join(branches)}
@@ -264,12 +264,12 @@ def _degree_query(nodes: Sequence[str], relations: Sequence[str], cap: int) -> s
     for n in nodes:
         t = ox.NamedNode(n)
         parts.append(
-            f"{{ SELECT ?n WHERE {{ VALUES ?n {{ {t} }} GRAPH ?g {{ {t} ?p ?m }} "
-            f"FILTER(?p IN ({rels}) && isIRI(?m)) }} LIMIT {cap} }}"
+            f"{{ SELECT ?n WHERE {{ GRAPH ?g {{ {t} ?p ?m }} FILTER(?p IN ({rels}) && isIRI(?m)) "
+            f"BIND({t} AS ?n) }} LIMIT {cap} }}"
         )
         parts.append(
-            f"{{ SELECT ?n WHERE {{ VALUES ?n {{ {t} }} GRAPH ?g {{ ?m ?p {t} }} "
-            f"FILTER(?p IN ({rels})) }} LIMIT {cap} }}"
+            f"{{ SELECT ?n WHERE {{ GRAPH ?g {{ ?m ?p {t} }} FILTER(?p IN ({rels})) "
+            f"BIND({t} AS ?n) }} LIMIT {cap} }}"
         )
     return f"SELECT ?n (COUNT(*) AS ?k) WHERE {{ {' UNION '.join(parts)} }} GROUP BY ?n"
 
@@ -282,10 +282,10 @@ def _node_query(iri: str) -> str:
 
 
 _SCHEMA_QUERY = f"""SELECT ?kind ?a ?b ?label WHERE {{
-  {{ VALUES ?kind {{ "sub" }} ?a <{RDFS}subClassOf> ?b . FILTER(isIRI(?a) && isIRI(?b)) }}
-  UNION {{ VALUES ?kind {{ "inv" }} ?a <{OWL}inverseOf> ?b . }}
-  UNION {{ VALUES ?kind {{ "range" }} ?a <{RDFS}range> ?b . FILTER(isIRI(?a) && isIRI(?b)) }}
-  UNION {{ VALUES ?kind {{ "label" }} ?a a <{OWL}ObjectProperty> ; <{RDFS}label> ?label .
+  {{ ?a <{RDFS}subClassOf> ?b . FILTER(isIRI(?a) && isIRI(?b)) BIND("sub" AS ?kind) }}
+  UNION {{ ?a <{OWL}inverseOf> ?b . BIND("inv" AS ?kind) }}
+  UNION {{ ?a <{RDFS}range> ?b . FILTER(isIRI(?a) && isIRI(?b)) BIND("range" AS ?kind) }}
+  UNION {{ ?a a <{OWL}ObjectProperty> ; <{RDFS}label> ?label . BIND("label" AS ?kind)
            FILTER(LANG(?label) = "" || LANGMATCHES(LANG(?label), "en")) }}
 }}"""
 
@@ -293,9 +293,8 @@ _SCHEMA_QUERY = f"""SELECT ?kind ?a ?b ?label WHERE {{
 def _labels_query(nodes: Sequence[str]) -> str:
     return f"""SELECT ?n ?label ?rank ?t WHERE {{
   {_values("n", [ox.NamedNode(n) for n in nodes])}
-  {{ VALUES ?rank {{ 1 }} ?n <{SKOS}prefLabel> ?label }}
-  UNION {{ VALUES ?rank {{ 2 }} ?n <{RDFS}label> ?label }}
-  UNION {{ VALUES ?rank {{ 3 }} ?n <{FOAF}name> ?label }} UNION {{ ?n <{RDF_TYPE}> ?t }}
+  {{ ?n <{SKOS}prefLabel> ?label BIND(1 AS ?rank) }} UNION {{ ?n <{RDFS}label> ?label BIND(2 AS ?rank) }}
+  UNION {{ ?n <{FOAF}name> ?label BIND(3 AS ?rank) }} UNION {{ ?n <{RDF_TYPE}> ?t }}
 }}"""
 
 
