@@ -85,7 +85,7 @@ def dump_store(store: EmbeddedStore, output: BinaryIO) -> DumpResult:
     return DumpResult(quads=counter.lines, bytes=len(_HEADER) + counter.size + len(closing))
 
 
-def _closing_count(path: Path) -> tuple[int | None, int]:
+def closing_count(path: Path) -> tuple[int | None, int]:
     """The count on the closing line (None if the last line is not one) and the file's line count."""
     lines = 0
     last = b""
@@ -147,7 +147,7 @@ def restore_store(path: Path, settings: Settings, *, replace_all: bool = False) 
         raise InputError(f"{path}: no such file (give the N-Quads file written by kg dump)")
     with path.open("rb") as source:
         is_kg_dump = source.read(len(HEADER_PREFIX)) == HEADER_PREFIX
-    expected, lines = _closing_count(path)
+    expected, lines = closing_count(path)
     if is_kg_dump and expected is None:
         raise InputError(
             f"{path}, line {lines}: the dump ends without its closing '# end of kg dump' line, so it was "

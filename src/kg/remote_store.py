@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -38,6 +37,7 @@ from typing import IO, TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from kg.config import GRAPH_NS, ONTOLOGY_NS, RemoteConfig, Settings, write_store_config
+from kg.dump import closing_count
 from kg.errors import InputError, QueryError, StoreError
 from kg.sparql_guard import query_form
 from kg.store import GraphWrite
@@ -732,26 +732,12 @@ def connect_store(data_dir: Path, config: RemoteConfig) -> Connection:
 
 # -- restore ---------------------------------------------------------------------------------
 
-_CLOSING = re.compile(rb"# end of kg dump: (\d+) quads\s*$")
-
 
 @dataclass(frozen=True)
 class RemoteRestore:
     quads: int
     graphs: int
     replaced: bool
-
-
-def _last_line(path: Path) -> tuple[bytes, int]:
-    """The file's last non-empty line and its line count, reading it once without holding it."""
-    lines = 0
-    last = b""
-    with path.open("rb") as source:
-        for line in source:
-            lines += 1
-            if line.strip():
-                last = line
-    return last, lines
 
 
 def restore_remote(path: Path, store: RemoteStore, *, replace_all: bool = False) -> RemoteRestore:
@@ -765,9 +751,8 @@ def restore_remote(path: Path, store: RemoteStore, *, replace_all: bool = False)
         raise InputError(f"{path}: no such file (give the N-Quads file written by kg dump)")
     with path.open("rb") as source:
         is_kg_dump = source.read(9) == b"# kg dump"
-    last, lines = _last_line(path)
-    closing = _CLOSING.match(last)
-    if is_kg_dump and closing is None:
+    expected, lines = closing_count(path)
+    if is_kg_dump and expected is None:
         raise InputError(
             f"{path}, line {lines}: the dump ends without its closing '# end of kg dump' line, so "
             "it was cut short; nothing was restored. Dump the store again"
@@ -785,9 +770,9 @@ def restore_remote(path: Path, store: RemoteStore, *, replace_all: bool = False)
             f"{path}{where}: not valid N-Quads ({exc.args[0]}); the file is damaged or not a kg dump, "
             "nothing was restored"
         ) from exc
-    if closing is not None and int(closing.group(1)) != quads:
+    if expected is not None and expected != quads:
         raise InputError(
-            f"{path}, line {lines}: the closing line counts {int(closing.group(1))} quads but the file "
+            f"{path}, line {lines}: the closing line counts {expected} quads but the file "
             f"holds {quads}; the dump was edited or damaged, nothing was restored"
         )
     existing = len(store)
